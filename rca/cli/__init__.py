@@ -1,0 +1,1 @@
+"""The ``rca`` command line: parse arguments, call :mod:`rca.api`, render. No logic here."""

@@ -1,0 +1,75 @@
+"""Entry point of the ``rca`` console script."""
+
+from __future__ import annotations
+
+import typer
+
+from rca import __version__
+from rca.cli import (
+    analyze_cmd,
+    fixes_cmd,
+    parse_cmd,
+    score_cmd,
+    serve_cmd,
+    simulate_cmd,
+    train_cmd,
+)
+
+app = typer.Typer(
+    name="rca",
+    help=(
+        "Failure prediction and root-cause analysis from the logs and metrics your monitors "
+        "already write.\n\nStart with `rca analyze LOGS...` on an incident, or `rca parse LOG` "
+        "to see the error signatures (templates) in a file."
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="rich",
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"rca {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Show the version and exit."
+    ),
+) -> None:
+    """rca command line."""
+
+
+for _module in (parse_cmd, train_cmd, score_cmd, analyze_cmd, fixes_cmd, simulate_cmd, serve_cmd):
+    _module.register(app)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI on ``argv`` and return the exit code (never calls ``sys.exit``)."""
+    try:
+        app(args=argv, prog_name="rca", standalone_mode=False)
+    except typer.Exit as exc:  # raised by commands
+        return int(exc.exit_code)
+    except SystemExit as exc:  # click usage errors in non-standalone mode
+        return int(exc.code or 0)
+    except Exception as exc:  # click.exceptions.* in non-standalone mode
+        import click
+
+        if isinstance(exc, click.exceptions.ClickException):
+            exc.show()
+            return exc.exit_code
+        if isinstance(exc, click.exceptions.Abort):
+            return 130
+        raise
+    return 0
+
+
+def run() -> None:
+    """Console-script entry point: the only place that calls ``sys.exit``."""
+    import sys
+
+    sys.exit(main())

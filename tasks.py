@@ -1,0 +1,83 @@
+#!/usr/bin/env python3
+"""Set up and run rca on a fresh machine with nothing but Python 3.11+.
+
+    python3 tasks.py demo    # create .venv, install rca, analyse a shipped sample incident
+    python3 tasks.py test    # create .venv, install rca + test extras, run the whole test suite
+
+Extra arguments after ``test`` go to pytest (``python3 tasks.py test -k ingest``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+PY = BIN / "python"
+
+
+def sh(*cmd: str | os.PathLike, **kw) -> None:
+    print("+", " ".join(str(c) for c in cmd), flush=True)
+    subprocess.run([str(c) for c in cmd], check=True, cwd=ROOT, **kw)
+
+
+def ensure_venv(extras: str) -> None:
+    if not PY.exists():
+        sh(sys.executable, "-m", "venv", VENV)
+    stamp = VENV / f".rca-installed-{extras or 'base'}"
+    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    if stamp.exists() and stamp.read_text() == digest:
+        return
+    sh(PY, "-m", "pip", "install", "--quiet", "--upgrade", "pip")
+    target = f".[{extras}]" if extras else "."
+    sh(PY, "-m", "pip", "install", "--quiet", "-e", target)
+    stamp.write_text(digest)
+
+
+def ensure_system_packages() -> None:
+    """Services the tests need that pip cannot bring: headless Chromium for the browser test."""
+    if shutil.which("chromium") or os.name == "nt":
+        return
+    if hasattr(os, "geteuid") and os.geteuid() == 0 and shutil.which("apt-get"):
+        env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+        try:
+            sh("apt-get", "update", "-qq", env=env)
+            sh("apt-get", "install", "-y", "-qq", "chromium", env=env)
+        except subprocess.CalledProcessError:
+            print("warning: could not install chromium; the browser test will be skipped")
+    else:
+        print("note: chromium not found and not root; the browser test will be skipped")
+
+
+def demo(args: list[str]) -> int:
+    ensure_venv("")
+    sample = ROOT / "data" / "samples"
+    cmd = [BIN / "rca"] + (args or ["parse", *sorted(str(p) for p in sample.rglob("*.log"))[:1]])
+    return subprocess.run([str(c) for c in cmd], cwd=ROOT).returncode
+
+
+def test(args: list[str]) -> int:
+    ensure_venv("test,bench")
+    ensure_system_packages()
+    env = dict(os.environ)
+    env.setdefault("RCA_BENCH_DATA", str(ROOT.parent / "shared" / "data"))
+    env.setdefault("MPLBACKEND", "Agg")
+    rc = subprocess.run([str(PY), "-m", "pytest", *args], cwd=ROOT, env=env).returncode
+    return 0 if rc == 5 and args else rc
+
+
+def main() -> int:
+    if len(sys.argv) < 2 or sys.argv[1] not in {"demo", "test"}:
+        print(__doc__)
+        return 2
+    return {"demo": demo, "test": test}[sys.argv[1]](sys.argv[2:])
+
+
+if __name__ == "__main__":
+    sys.exit(main())
