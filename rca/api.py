@@ -8,10 +8,257 @@ from __future__ import annotations
 
 # --- parsing: ingest + templates (rca.ingest, rca.templates) -------------------------------
 
+#: Columns of ``events_frame`` and of the CSV ``rca parse --out`` writes.
+EVENT_COLUMNS = ("source", "line", "timestamp", "service", "host", "level", "template_id",
+                 "template", "message", "flags")
+
+
+def _template_miner():
+    try:
+        from rca.templates import TemplateMiner
+    except ImportError:  # package __init__ not exporting it yet
+        from rca.templates.miner import TemplateMiner
+    return TemplateMiner
+
+
+def parse_events(paths, log_format=None, miner=None, stats=None, service=None, year=None,
+                 tz="UTC"):
+    """Read logs and give each record its template: an iterator of :class:`rca.types.Event`.
+
+    ``paths``: files or folders; ``log_format``: None/"auto", "json", "logfmt", "syslog",
+    "text" or a Loghub format string; ``miner``: a ``rca.templates.TemplateMiner`` to learn
+    into (a fresh one by default); ``stats``: a :class:`rca.ingest.ReadStats` to fill.
+    Missing files raise :class:`rca.errors.InputError` before the first event.
+    """
+    from rca.ingest import read_records
+    from rca.types import Event
+
+    if miner is None:
+        miner = _template_miner()()
+    records = read_records(paths, log_format=log_format, service=service, year=year, tz=tz,
+                           stats=stats)
+    return _events(records, miner, Event)
+
+
+def _events(records, miner, event_cls):
+    add = miner.add
+    for rec in records:
+        m = add(rec.message)
+        yield event_cls(rec, m.template_id, m.template, tuple(m.params))
+
+
+def _event_row(ev) -> tuple:
+    r = ev.record
+    return (r.source, r.line, r.timestamp.isoformat() if r.timestamp else "", r.service,
+            r.host or "", r.level or "", ev.template_id, ev.template, r.message,
+            ",".join(r.flags))
+
+
+def events_frame(events):
+    """Events as a DataFrame with :data:`EVENT_COLUMNS` (timestamp as UTC datetime64)."""
+    import pandas as pd
+
+    rows = []
+    for ev in events:
+        r = ev.record
+        rows.append((r.source, r.line, r.timestamp, r.service, r.host, r.level, ev.template_id,
+                     ev.template, r.message, ",".join(r.flags)))
+    df = pd.DataFrame.from_records(rows, columns=list(EVENT_COLUMNS))
+    df["timestamp"] = pd.to_datetime(df["timestamp"], utc=True)
+    df["line"] = df["line"].astype("int64")
+    return df
+
+
+def parse_to_files(paths, out=None, templates_out=None, state=None, log_format=None,
+                   service=None, year=None, tz="UTC", on_record=None):
+    """The ``rca parse`` job, streaming: write one CSV row per record to ``out`` as it is read,
+    then the templates (``id,template,count,aliases``) to ``templates_out``; learn into the
+    miner saved at ``state`` (loaded first when the file exists).
+
+    Memory stays flat: rows are written as they come; only per-template counts are kept.
+    ``on_record(stats)`` is called every 4,096 records (progress). Returns a
+    :class:`ParseResult`.
+    """
+    import csv
+    from pathlib import Path
+
+    from rca.ingest import ReadStats
+
+    Miner = _template_miner()
+    state_path = Path(state) if state else None
+    miner = Miner.load(state_path) if state_path and state_path.exists() else Miner()
+    stats = ReadStats()
+    events = parse_events(paths, log_format=log_format, miner=miner, stats=stats,
+                          service=service, year=year, tz=tz)
+    counts: dict[str, int] = {}
+    fh = open(out, "w", newline="", encoding="utf-8") if out else None
+    try:
+        writerow = csv.writer(fh).writerow if fh else None
+        if writerow:
+            writerow(EVENT_COLUMNS)
+        n = 0
+        for ev in events:
+            counts[ev.template_id] = counts.get(ev.template_id, 0) + 1
+            if writerow:
+                writerow(_event_row(ev))
+            n += 1
+            if on_record is not None and not n & 4095:
+                on_record(stats)
+    finally:
+        if fh:
+            fh.close()
+    if on_record is not None:
+        on_record(stats)
+    current: dict[str, int] = {}
+    aliases: dict[str, list[str]] = {}
+    for tid, count in counts.items():
+        cur = miner.resolve(tid)
+        current[cur] = current.get(cur, 0) + count
+        if cur != tid:
+            aliases.setdefault(cur, []).append(tid)
+    templates = miner.templates
+    result = ParseResult(stats=stats, counts=current, templates=templates, aliases=aliases)
+    if templates_out:
+        with open(templates_out, "w", newline="", encoding="utf-8") as th:
+            w = csv.writer(th)
+            w.writerow(("id", "template", "count", "aliases"))
+            for tid, count in result.top():
+                w.writerow((tid, templates.get(tid, ""), count, " ".join(aliases.get(tid, ()))))
+    if state_path:
+        miner.save(state_path)
+    return result
+
+
+class ParseResult:
+    """What :func:`parse_to_files` learnt: read counts, records per (current) template id,
+    template texts, and the earlier ids each template had before it was generalised."""
+
+    def __init__(self, stats, counts, templates, aliases):
+        self.stats = stats
+        self.counts = counts
+        self.templates = templates
+        self.aliases = aliases
+
+    def top(self, n: int | None = None) -> list[tuple[str, int]]:
+        """``(template_id, count)`` by decreasing count."""
+        items = sorted(self.counts.items(), key=lambda kv: (-kv[1], kv[0]))
+        return items if n is None else items[:n]
+
 # --- failure prediction: features, offline detectors, training pipeline (rca.features, rca.train)
+
+def train_model(config, models_dir=None, version=None):
+    """Run a training config (path to a TOML file) and write ``<models>/<name>/<version>/``.
+
+    Returns a :class:`rca.train.TrainResult` (``folder``, ``metrics``). Bad configs raise
+    :class:`rca.errors.ConfigError`, unusable data :class:`rca.errors.InputError`.
+    """
+    from rca.train import load_config, train
+
+    return train(load_config(config), models_dir=models_dir, version=version)
+
+
+def predict_failures(model_dir, inputs):
+    """Score sessions/windows in ``inputs`` with a saved model (checksums verified before
+    unpickling): a DataFrame with ``id``, ``score`` (higher = more anomalous), ``prediction``."""
+    from rca.train import predict
+
+    return predict(model_dir, list(inputs))
+
+
+def predict_to_csv(model_dir, inputs, out):
+    """:func:`predict_failures` written to ``out`` as CSV; returns the scores frame."""
+    from pathlib import Path
+
+    scores = predict_failures(model_dir, inputs)
+    out = Path(out)
+    if out.parent and not out.parent.exists():
+        out.parent.mkdir(parents=True, exist_ok=True)
+    scores.to_csv(out, index=False)
+    return scores
+
 
 # --- online metrics: metric ingest, streaming detectors (rca.detect) ---------------------------
 
 # --- incident analysis: ranking, fixes, simulation (rca.analyze, rca.rank, rca.fixes) ---------
 
+def analyze(inputs=(), metrics=(), deps=None, fault_time=None, suggest: bool = True):
+    """Analyse an incident: log files/folders and/or metric CSVs -> :class:`rca.types.Analysis`.
+
+    ``deps`` is a YAML/JSON caller -> callee edge list; ``fault_time`` (epoch seconds, ISO 8601
+    or a Timestamp) skips onset detection. ``Analysis.incident`` is None when nothing anomalous
+    was found.
+    """
+    from rca.analyze import analyze_paths
+
+    return analyze_paths(list(inputs), list(metrics), deps=deps, fault_time=fault_time,
+                         suggest=suggest)
+
+
+def analysis_to_dict(analysis) -> dict:
+    """The ``rca analyze --json`` shape of an analysis."""
+    from rca.report.as_dict import analysis_to_dict as _to_dict
+
+    return _to_dict(analysis)
+
+
+def analysis_to_html(analysis) -> str:
+    """A self-contained HTML report of an analysis (inline PNG plots)."""
+    from rca.report.html import render_html
+
+    return render_html(analysis)
+
+
 # --- service: scoring service and watchers (rca.service) ---------------------------------------
+
+def service_config(path=None, **overrides):
+    """The scoring service's settings: an explicit YAML/JSON file (optional) plus overrides."""
+    from rca.service.config import ServiceConfig
+
+    return ServiceConfig.load(path, **overrides)
+
+
+def service_app(config=None):
+    """The scoring service as an ASGI app (FastAPI). Raises ``ConfigError`` when it would listen
+    beyond loopback without a token."""
+    from rca.service import create_app
+
+    return create_app(config)
+
+
+def serve(config, log_level: str = "info") -> None:
+    """Run the scoring service under uvicorn until interrupted."""
+    import uvicorn
+
+    app = service_app(config)
+    uvicorn.run(app, host=config.host, port=config.port, log_level=log_level,
+                limit_concurrency=1000, timeout_graceful_shutdown=10)
+
+
+def watch(logs=None, health=None, to=None, *, interval: float = 5.0, token=None,
+          state=None, db=None, max_iterations=None, stop=None, on_pass=None) -> int:
+    """Tail ``logs`` ({service: path}) and poll ``health`` ({service: url}); feed the service
+    at ``to`` or, without it, score in-process into ``db`` (default under the data dir).
+    Returns the number of passes made."""
+    import os
+
+    from rca.paths import data_dir
+    from rca.watch.runner import HttpSink, LocalSink, Watcher
+
+    if to:
+        sink = HttpSink(to, token or os.environ.get("RCA_TOKEN"))
+    else:
+        sink = LocalSink(db or data_dir() / "watch.sqlite3")
+    try:
+        w = Watcher(logs or {}, health or {}, sink, interval=interval, state_path=state)
+        if on_pass is not None and isinstance(sink, LocalSink):
+            user = on_pass
+
+            def on_pass(result):  # noqa: F811 - wrap to score after each pass
+                result["incidents"] = sink.score()
+                user(result)
+        elif isinstance(sink, LocalSink):
+            def on_pass(result):
+                sink.score()
+        return w.run(max_iterations=max_iterations, stop=stop, on_pass=on_pass)
+    finally:
+        sink.close()

@@ -78,6 +78,7 @@ class Suggestion:
     matched: str = ""
     docs: tuple[str, ...] = ()
     source: str = "library"  # "library" or "feedback"
+    commands: tuple[str, ...] = ()  # shell commands, parameters filled and shell-quoted
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,3 +99,4 @@ class Analysis:
     suggestions: tuple[Suggestion, ...] = ()
     timeline: Any = None  # pandas DataFrame of per-service error counts over time, optional
     notes: tuple[str, ...] = ()
+    metrics: Any = None  # pandas DataFrame: robust deviation over time of the top series, optional

@@ -1,9 +1,75 @@
-"""`rca serve` command(s). Registered by :func:`register`."""
+"""`rca serve` and `rca watch`: parse options, call :mod:`rca.api`, render."""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import List, Optional
+
 import typer
+
+from rca.cli._common import err_console, handle_errors, out_console
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to the app (filled in by the serve work)."""
+    """Add ``serve`` and ``watch`` to the app."""
+
+    @app.command("serve")
+    @handle_errors
+    def serve(
+        host: str = typer.Option("127.0.0.1", help="Address to bind. Anything but loopback "
+                                 "needs a token (RCA_TOKEN or 'token' in the config)."),
+        port: int = typer.Option(5050, help="TCP port."),
+        config: Optional[Path] = typer.Option(None, "--config", help="Service config "
+                                              "(YAML/JSON)."),
+        db: Optional[Path] = typer.Option(None, "--db", help="SQLite file (default: "
+                                          "service.sqlite3 in the data directory)."),
+        scorer: Optional[str] = typer.Option(None, help="thread | process | off"),
+        log_level: str = typer.Option("info", help="uvicorn log level."),
+    ) -> None:
+        """Run the online scoring service: ingest, scoring, incidents, dashboard at /."""
+        from rca import api
+
+        cfg = api.service_config(config, host=host, port=port,
+                                 db=str(db) if db else None, scorer=scorer)
+        api.service_app(cfg)  # fail early (e.g. no token off loopback) with a clear message
+        err_console.print(f"rca serve: http://{cfg.host}:{cfg.port}/ (db {cfg.db_path})")
+        api.serve(cfg, log_level=log_level)
+
+    @app.command("watch")
+    @handle_errors
+    def watch(
+        log: List[str] = typer.Option([], "--log", help="SERVICE=PATH of a log file to tail "
+                                      "(repeat)."),
+        health: List[str] = typer.Option([], "--health", help="SERVICE=URL of a health "
+                                         "endpoint to poll (repeat)."),
+        interval: str = typer.Option("5s", help="Time between passes (5s, 500ms, 1m)."),
+        to: Optional[str] = typer.Option(None, "--to", help="URL of a running `rca serve`; "
+                                         "without it, scores in-process."),
+        state: Optional[Path] = typer.Option(None, help="Offsets file (default in the data "
+                                             "directory)."),
+        db: Optional[Path] = typer.Option(None, help="SQLite file for in-process scoring."),
+        once: bool = typer.Option(False, "--once", help="One pass, then exit."),
+        max_iterations: Optional[int] = typer.Option(None, help="Stop after N passes."),
+    ) -> None:
+        """Tail log files (rotation, truncation, saved offsets) and poll health endpoints,
+        feeding the service or scoring in-process. Ctrl-C stops cleanly."""
+        from rca import api
+        from rca.watch.runner import parse_interval, parse_pairs
+
+        logs = parse_pairs(log, "--log")
+        checks = parse_pairs(health, "--health")
+        seconds = parse_interval(interval)
+
+        def report(result: dict) -> None:
+            line = f"{result['logs']} log lines, {result['checks']} health checks"
+            if result["failed"]:
+                line += f", FAILING: {', '.join(result['failed'])}"
+            out_console.print(line, soft_wrap=True)
+            for inc in result.get("incidents", [])[:3]:
+                top = inc["root_causes"][0]["service"] if inc.get("root_causes") else "?"
+                out_console.print(f"incident {inc['id']} ({inc['status']}): root cause {top}",
+                                  soft_wrap=True)
+
+        passes = api.watch(logs, checks, to, interval=seconds, state=state, db=db,
+                           max_iterations=1 if once else max_iterations, on_pass=report)
+        err_console.print(f"watch stopped after {passes} pass(es)")

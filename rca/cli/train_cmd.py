@@ -1,9 +1,79 @@
-"""`rca train` command(s). Registered by :func:`register`."""
+"""`rca train` and `rca predict`: thin wrappers over :mod:`rca.api` (failure prediction)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import List, Optional
+
 import typer
+
+from rca.cli._common import handle_errors, out_console
+
+TRAIN_HELP = """
+Train a failure-prediction model from a declarative config (TOML).
+
+The config says what to read, how to cut it into sessions or time windows, which features and
+model to use, how to split for evaluation and where to write the model. The model folder
+<models>/<name>/<version>/ holds model.joblib, metrics.json and manifest.json (SHA-256 of every
+artifact, package versions, feature names, training-data fingerprint, the config).
+
+Example: [bold]rca train --config pipelines/hdfs_sessions.toml[/]
+"""
+
+PREDICT_HELP = """
+Score sessions or windows with a trained model: one CSV row per session/window with
+id, score (higher = more anomalous) and prediction.
+
+INPUT is read the way the model's training input was (a sessions CSV, sequence files, a
+structured CSV or raw logs). The model's checksums are verified before it is loaded; a changed
+file is refused.
+
+Example: [bold]rca predict --model models/hdfs_sessions/v1 sessions.csv --out scores.csv[/]
+"""
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to the app (filled in by the train work)."""
+    """Add ``rca train`` and ``rca predict`` to the app."""
+    app.command("train", help=TRAIN_HELP)(train)
+    app.command("predict", help=PREDICT_HELP)(predict)
+
+
+def _fmt(value) -> str:
+    return "-" if value is None else str(value)
+
+
+@handle_errors
+def train(
+    config: Path = typer.Option(..., "--config", "-c", help="Training config (TOML)."),
+    models_dir: Optional[Path] = typer.Option(
+        None, "--models-dir", help="Write under this folder instead of the config's output.dir."),
+    version: Optional[str] = typer.Option(None, "--version", help="Version name (default vN)."),
+) -> None:
+    from rca import api
+
+    result = api.train_model(config, models_dir=models_dir, version=version)
+    out_console.print(f"model written to {result.folder}")
+    for split in ("train", "test"):
+        m = result.metrics.get(split)
+        if not m or "f1" not in m:
+            continue
+        line = (f"{split}: n={m['n']} positives={m.get('positives')} alarms={m.get('alarms')} "
+                f"precision={_fmt(m.get('precision'))} recall={_fmt(m.get('recall'))} "
+                f"F1={_fmt(m.get('f1'))}")
+        if "median_lead_seconds" in m:
+            line += (f" median_lead_s={_fmt(m['median_lead_seconds'])} "
+                     f"warned={m.get('bursts_warned')}/{m.get('failure_bursts')}")
+        out_console.print(line)
+
+
+@handle_errors
+def predict(
+    inputs: List[Path] = typer.Argument(..., metavar="INPUT...", help="Files to score."),
+    model: Path = typer.Option(..., "--model", "-m", help="Model folder (models/<name>/<version>)."),
+    out: Path = typer.Option(..., "--out", "-o", help="Write the scores CSV here."),
+) -> None:
+    from rca import api
+
+    scores = api.predict_to_csv(model, inputs, out)
+    alarms = int((~scores["prediction"].astype(str).isin(["0", "normal"])).sum())
+    out_console.print(f"{len(scores)} scored, {alarms} predicted failing -> {out}")

@@ -1,1 +1,14 @@
-"""rca.fixes"""
+"""Remediation: the fix library (YAML entries as data), the suggester, and learning from
+resolved incidents.
+
+- :class:`Library` - ``Library.load(extra_dirs=())`` then ``.suggest(clues, feedback=...)``.
+- :class:`Clue` - ``(service, text, level, metric)`` items given to ``suggest``.
+- :class:`FeedbackStore` - SQLite record of what fixed past incidents.
+"""
+
+from rca.fixes.entry import FixEntry, normalize_metric_hint
+from rca.fixes.feedback import FeedbackHit, FeedbackStore, incident_id
+from rca.fixes.library import Clue, Library
+
+__all__ = ["Clue", "FeedbackHit", "FeedbackStore", "FixEntry", "Library", "incident_id",
+           "normalize_metric_hint"]

@@ -1,1 +1,1 @@
-"""rca.rank"""
+"""Root-cause scorers (metrics, logs, dependency graph) and their combination."""

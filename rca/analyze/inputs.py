@@ -1,0 +1,196 @@
+"""Read what an incident analysis needs: logs as one events frame, metrics as one wide frame,
+the dependency graph, and the fault time."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Iterable, Sequence
+
+import pandas as pd
+
+from rca.errors import InputError
+from rca.rank.graph import parse_edges
+
+EVENT_COLUMNS = ["timestamp", "service", "level", "template_id", "template", "message", "source",
+                 "line"]
+
+
+def read_events(paths: Sequence[str | Path]) -> pd.DataFrame:
+    """All log files (folders are read whole) as one events frame, one row per record.
+
+    Records without a timestamp inherit the previous one of their file (or the next one); a
+    file with no timestamps at all is given one second per record. Templates are mined online
+    and every event gets its template's final text.
+    """
+    from rca.ingest import read_records
+    try:
+        from rca.templates import TemplateMiner
+    except ImportError:  # package exports still settling
+        from rca.templates.miner import TemplateMiner
+
+    missing = [str(p) for p in paths if not Path(p).exists()]
+    if missing:
+        raise InputError(f"no such file or folder: {', '.join(missing)}")
+    miner = TemplateMiner()
+    add = miner.add
+    rows = []
+    append = rows.append
+    for rec in read_records([str(p) for p in paths]):
+        match = add(rec.message)
+        append((rec.timestamp, rec.service, rec.level, match.template_id, rec.message,
+                rec.source, rec.line))
+    frame = pd.DataFrame(rows, columns=["timestamp", "service", "level", "template_id", "message",
+                                        "source", "line"])
+    if frame.empty:
+        return pd.DataFrame(columns=EVENT_COLUMNS)
+    frame["template"] = _final_templates(miner, frame)
+    frame["service"] = frame["service"].fillna("").astype(str)
+    nameless = frame["service"] == ""
+    if nameless.any():
+        frame.loc[nameless, "service"] = frame.loc[nameless, "source"].map(_service_from_source)
+    frame["timestamp"] = _fill_times(frame)
+    return frame[EVENT_COLUMNS]
+
+
+def _final_templates(miner, frame: pd.DataFrame) -> pd.Series:
+    """Template text per event as the miner knows it after seeing everything (ids handed out
+    before a template generalised are resolved to the final one)."""
+    known = miner.templates
+    final = {tid: miner.resolve(tid) for tid in frame["template_id"].unique()}
+    frame["template_id"] = frame["template_id"].map(final)
+    return frame["template_id"].map(known).fillna(frame["message"]).astype(str)
+
+
+def _service_from_source(source: str) -> str:
+    name = Path(str(source)).name
+    for suffix in (".gz", ".log", ".jsonl", ".json", ".txt"):
+        if name.endswith(suffix):
+            name = name[: -len(suffix)]
+    return name or "unknown"
+
+
+def _fill_times(frame: pd.DataFrame) -> pd.Series:
+    ts = pd.to_datetime(frame["timestamp"], utc=True, errors="coerce")
+    if ts.notna().all():
+        return ts
+    by_source = ts.groupby(frame["source"])
+    filled = by_source.ffill()
+    filled = filled.fillna(filled.groupby(frame["source"]).bfill())
+    if filled.isna().any():  # whole files without time: one second per record
+        order = frame.groupby("source").cumcount()
+        filled = filled.fillna(pd.Timestamp(0, tz="UTC") + pd.to_timedelta(order, unit="s"))
+    return filled
+
+
+def read_metrics_wide(paths: Sequence[str | Path]) -> pd.DataFrame:
+    """Metric files (wide ``time,<service>_<metric>...`` or long form) as one time-indexed wide
+    frame with UTC timestamps; series of several files are joined on time."""
+    frames = []
+    for path in paths:
+        p = Path(path)
+        if not p.exists():
+            raise InputError(f"no such metrics file: {p}")
+        if p.stat().st_size == 0:
+            raise InputError(f"metrics file {p} is empty")
+        frames.append(_read_one(p))
+    if not frames:
+        return pd.DataFrame()
+    wide = pd.concat(frames, axis=1).sort_index()
+    wide = wide.loc[:, ~wide.columns.duplicated()]
+    return wide.groupby(level=0).mean()
+
+
+def _read_one(path: Path) -> pd.DataFrame:
+    try:
+        from rca.ingest.metrics import read_metrics, to_wide
+    except ImportError:
+        read_metrics = to_wide = None
+    if read_metrics is not None:
+        try:
+            wide = to_wide(read_metrics(path))
+        except InputError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - a reader failure is an input problem here
+            raise InputError(f"cannot read metrics {path}: {exc}") from None
+    else:
+        wide = _local_wide(path)
+    if not isinstance(wide.index, pd.DatetimeIndex):
+        raise InputError(f"metrics {path}: no time column")
+    wide = wide.apply(pd.to_numeric, errors="coerce").dropna(axis=1, how="all")
+    series = [c for c in wide.columns if "_" in str(c).strip("_")]
+    if not series:
+        raise InputError(f"metrics {path}: no numeric <service>_<metric> columns "
+                         "(e.g. carts_cpu)")
+    return wide[series]
+
+
+def _local_wide(path: Path) -> pd.DataFrame:
+    try:
+        raw = pd.read_csv(path)
+    except Exception as exc:  # noqa: BLE001
+        raise InputError(f"cannot read metrics {path}: {exc}") from None
+    cols = {c.lower(): c for c in raw.columns}
+    tcol = next((cols[c] for c in ("time", "timestamp", "ts") if c in cols), None)
+    if tcol is None:
+        raise InputError(f"metrics {path}: no time column (expected `time` in epoch seconds or "
+                         "ISO 8601)")
+    if {"series", "value"} <= set(cols):
+        raw = raw.pivot_table(index=tcol, columns=cols["series"], values=cols["value"])
+        raw = raw.reset_index()
+    t = raw[tcol]
+    num = pd.to_numeric(t, errors="coerce")
+    index = (pd.to_datetime(num, unit="s", utc=True) if num.notna().all()
+             else pd.to_datetime(t, utc=True, errors="coerce"))
+    if index.isna().all():
+        raise InputError(f"metrics {path}: cannot read times in column `{tcol}`")
+    wide = raw.drop(columns=[tcol])
+    wide.index = pd.DatetimeIndex(index)
+    return wide[wide.index.notna()]
+
+
+def read_edges(path: str | Path | None) -> list[tuple[str, str]]:
+    """The dependency graph file (YAML or JSON) as caller -> callee edges."""
+    if path is None:
+        return []
+    p = Path(path)
+    if not p.exists():
+        raise InputError(f"no such dependency file: {p}")
+    text = p.read_text(encoding="utf-8", errors="replace")
+    try:
+        if p.suffix.lower() == ".json":
+            data = json.loads(text)
+        else:
+            import yaml
+
+            data = yaml.safe_load(text)
+    except Exception as exc:  # noqa: BLE001
+        raise InputError(f"cannot read dependency graph {p}: {exc}") from None
+    return parse_edges(data or [])
+
+
+def parse_time(value: str | float | int | pd.Timestamp | None) -> pd.Timestamp | None:
+    """A fault time from epoch seconds or ISO 8601 (naive = UTC)."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.tz_localize("UTC") if value.tzinfo is None else value.tz_convert("UTC")
+    try:
+        return pd.Timestamp(float(value), unit="s", tz="UTC")
+    except (TypeError, ValueError):
+        pass
+    try:
+        ts = pd.Timestamp(str(value))
+    except (TypeError, ValueError):
+        raise InputError(f"cannot read fault time {value!r} (use epoch seconds or ISO 8601)"
+                         ) from None
+    return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+
+
+def expand(paths: Iterable[str | Path]) -> list[Path]:
+    """Paths as given, checked to exist."""
+    out = [Path(p) for p in paths]
+    for p in out:
+        if not p.exists():
+            raise InputError(f"no such file or folder: {p}")
+    return out

@@ -1,0 +1,239 @@
+"""The incident workflow: events and metrics in, a ranked :class:`rca.types.Analysis` out.
+
+onset (given or detected) -> log templates and silent services -> metric deviations ->
+dependency graph (given, else inferred from errors naming other services) -> combined ranking
+-> evidence -> fix suggestions. Nothing here renders anything.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+
+from rca.errors import InputError
+from rca.rank import combine as rank_combine
+from rca.rank import logs as rank_logs
+from rca.rank import metrics as rank_metrics
+from rca.rank.graph import infer_edges
+from rca.rank.onset import detect_onset
+from rca.types import Analysis, Evidence, Incident, RootCause, Suggestion
+
+#: Robust deviation a metric must reach for the metrics alone to declare an incident.
+METRIC_INCIDENT_Z = 10.0
+#: Candidates reported, and evidence lines per candidate.
+TOP_K = 5
+EVIDENCE_LINES = 3
+
+
+def analyze_frames(events: pd.DataFrame | None = None, metrics: pd.DataFrame | None = None,
+                   edges: Sequence[tuple[str, str]] = (), fault_time: pd.Timestamp | None = None,
+                   metrics_source: str = "metrics", suggest: bool = True) -> Analysis:
+    """Analyse an events frame (see :mod:`rca.rank.logs`) and/or a time-indexed wide metrics
+    frame. ``fault_time`` None means: detect the onset."""
+    has_logs = events is not None and not events.empty
+    has_metrics = metrics is not None and not metrics.empty
+    if not has_logs and not has_metrics:
+        raise InputError("nothing to analyse: no log records and no metrics")
+    notes: list[str] = []
+    sev = rank_logs.severity(events) if has_logs else None
+
+    onset = fault_time
+    if onset is None and has_logs:
+        onset = rank_logs.log_onset(events)
+    if onset is None and has_metrics:
+        onset = detect_onset(metrics)
+    if onset is None:
+        return Analysis(incident=None, notes=("no incident found: no errors in the logs",),
+                        timeline=_timeline(events, sev) if has_logs else None)
+
+    log_services = templates = None
+    if has_logs:
+        templates = rank_logs.template_table(events, onset, sev=sev)
+        silent = rank_logs.silent_services(events, onset)
+        log_services = rank_logs.service_table(templates, silent)
+
+    metric_table = metric_services = None
+    if has_metrics:
+        metric_table = rank_metrics.metric_table(metrics, onset)
+        metric_services = rank_metrics.service_table(metric_table)
+        if metric_services.empty or metric_services["score"].max() < METRIC_INCIDENT_Z:
+            metric_services = None
+
+    if (log_services is None or log_services.empty) and metric_services is None:
+        why = "no new or surging errors" if has_logs else "no metric moved"
+        if has_logs and not (sev > 0).any():
+            why = "no errors in the logs"
+        return Analysis(incident=None, notes=(f"no incident found: {why}",),
+                        timeline=_timeline(events, sev) if has_logs else None)
+
+    services = set(events["service"].unique()) if has_logs else set()
+    if has_metrics:
+        services |= {rank_metrics.service_of(c) for c in metrics.columns}
+    graph = list(edges)
+    if not graph and templates is not None:
+        graph = infer_edges(templates[templates["score"] > 0], services)
+        if graph:
+            notes.append("dependency graph inferred from errors naming other services: "
+                         + ", ".join(f"{a}->{b}" for a, b in graph))
+
+    end = _data_end(events, metrics)
+    ranked = rank_combine.combine(log_services, metric_services, graph, onset=onset, end=end)
+    causes = []
+    for i, row in enumerate(ranked.head(TOP_K).itertuples(index=False), start=1):
+        evidence = _log_evidence(events, row, onset) + _metric_evidence(metric_table, row,
+                                                                        metrics_source)
+        causes.append(RootCause(rank=i, service=row.service, score=round(float(row.score), 4),
+                                metric=row.series, template=row.template,
+                                evidence=tuple(evidence), reasons=tuple(row.reasons)))
+
+    start = onset
+    incident_end = _incident_end(events, templates, onset, end)
+    iid = "inc-" + hashlib.sha1(
+        f"{start}|{'|'.join(c.service for c in causes)}".encode()).hexdigest()[:8]
+    incident = Incident(start=_dt(start), end=_dt(incident_end),
+                        onset=None if fault_time is not None else _dt(onset), id=iid,
+                        services=tuple(ranked["service"]))
+    suggestions = _suggest(events, templates, causes, onset, notes) if suggest else []
+    return Analysis(incident=incident, root_causes=tuple(causes), suggestions=tuple(suggestions),
+                    timeline=_timeline(events, sev) if has_logs else None,
+                    notes=tuple(notes), metrics=_metric_view(metrics, metric_table, onset))
+
+
+def analyze_paths(inputs: Sequence[str | Path] = (), metrics: Sequence[str | Path] = (),
+                  deps: str | Path | None = None, fault_time=None, suggest: bool = True
+                  ) -> Analysis:
+    """Read logs (files or folders), metric CSVs and a dependency file, then analyse."""
+    from rca.analyze import inputs as io
+
+    if not inputs and not metrics:
+        raise InputError("no input: give log files or folders, and/or --metrics CSV")
+    events = io.read_events(inputs) if inputs else None
+    if inputs and events.empty:
+        raise InputError("no log records in " + ", ".join(str(p) for p in inputs)
+                         + " (empty files?)")
+    wide = io.read_metrics_wide(metrics) if metrics else None
+    edges = io.read_edges(deps)
+    source = ", ".join(Path(m).name for m in metrics) if metrics else "metrics"
+    return analyze_frames(events, wide, edges, io.parse_time(fault_time),
+                          metrics_source=source, suggest=suggest)
+
+
+# --- helpers -------------------------------------------------------------------------------
+
+def _dt(ts):
+    return None if ts is None or pd.isna(ts) else pd.Timestamp(ts).to_pydatetime()
+
+
+def _data_end(events, metrics):
+    ends = []
+    if events is not None and not events.empty:
+        ends.append(events["timestamp"].max())
+    if metrics is not None and not metrics.empty:
+        ends.append(metrics.index.max())
+    return max(ends) if ends else None
+
+
+def _incident_end(events, templates, onset, end):
+    if events is None or templates is None or templates.empty:
+        return end
+    hot = templates[templates["score"] > 0]
+    if hot.empty:
+        return end
+    keys = pd.MultiIndex.from_frame(hot[["service", "template_id"]])
+    mine = pd.MultiIndex.from_frame(events[["service", "template_id"]]).isin(keys)
+    last = events.loc[mine & (events["timestamp"] >= onset).to_numpy(), "timestamp"]
+    return last.max() if not last.empty else end
+
+
+def _log_evidence(events, row, onset) -> list[Evidence]:
+    if events is None or events.empty:
+        return []
+    sel = (events["service"] == row.service) & (events["timestamp"] >= onset)
+    if row.template_id is not None:
+        lines = events[sel & (events["template_id"] == row.template_id)].head(EVIDENCE_LINES)
+    elif row.silent:
+        lines = events[events["service"] == row.service].tail(1)
+    else:
+        lines = events.iloc[:0]
+    return [Evidence(source=Path(str(r.source)).name or str(r.source), line=int(r.line) or None,
+                     text=str(r.message)[:500], timestamp=_dt(r.timestamp))
+            for r in lines.itertuples(index=False)]
+
+
+def _metric_evidence(table, row, source) -> list[Evidence]:
+    if table is None or row.series is None:
+        return []
+    hit = table[table["series"] == row.series]
+    if hit.empty:
+        return []
+    r = hit.iloc[0]
+    return [Evidence(source=source, metric=row.series, value=float(r["peak"]),
+                     timestamp=_dt(r["peak_time"]),
+                     text=f"{row.series} peaked at {r['peak']:.4g} (normal median "
+                          f"{r['baseline']:.4g}), {r['score']:.1f} robust deviations")]
+
+
+def _timeline(events, sev, points: int = 120) -> pd.DataFrame | None:
+    """Warning-or-worse events per service over time (columns = services)."""
+    if events is None or events.empty:
+        return None
+    err = events[(sev > 0).to_numpy()]
+    if err.empty:
+        return None
+    span = (events["timestamp"].max() - events["timestamp"].min()).total_seconds()
+    width = pd.Timedelta(seconds=max(1, round(span / points)))
+    return (err.set_index("timestamp").groupby("service").resample(width).size()
+            .unstack(0, fill_value=0).fillna(0).astype(int))
+
+
+def _metric_view(metrics, table, onset, top: int = 6) -> pd.DataFrame | None:
+    """Robust deviation over time of the top series (for plots)."""
+    if metrics is None or table is None or table.empty:
+        return None
+    cols = list(table["series"].head(top))
+    normal = metrics[metrics.index < onset]
+    if normal.empty:
+        return None
+    return rank_metrics.robust_z(normal, metrics[cols])
+
+
+def _suggest(events, templates, causes, onset, notes: list[str]) -> list[Suggestion]:
+    """Fix suggestions for the top candidates' anomalous messages (rca.fixes)."""
+    try:
+        from rca.fixes import Library
+    except ImportError:
+        return []
+    texts: list[tuple[str, str]] = []
+    for cause in causes[:3]:
+        if events is not None and templates is not None and not templates.empty:
+            hot = templates[(templates["service"] == cause.service) & (templates["score"] > 0)]
+            sel = events[(events["service"] == cause.service) & (events["timestamp"] >= onset)
+                         & events["template_id"].isin(hot["template_id"]).to_numpy()]
+            for msg in sel.drop_duplicates("template_id")["message"].head(5):
+                texts.append((str(msg), cause.service))
+        if cause.metric:
+            texts.append((_metric_hint(cause.metric), cause.service))
+        if any(r == "went silent" for r in cause.reasons):
+            texts.append((f"service {cause.service} stopped logging", cause.service))
+    if not texts:
+        return []
+    try:
+        return list(Library.load().suggest(texts))
+    except Exception as exc:  # noqa: BLE001 - suggestions must never sink the analysis
+        notes.append(f"fix suggestions unavailable: {exc}")
+        return []
+
+
+def _metric_hint(series: str) -> str:
+    metric = rank_metrics.metric_of(series).lower()
+    if "cpu" in metric:
+        return f"metric {series}: cpu saturation"
+    if "mem" in metric:
+        return f"metric {series}: memory growth"
+    if "lat" in metric:
+        return f"metric {series}: latency increase"
+    return f"metric {series}: anomalous"

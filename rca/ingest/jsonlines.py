@@ -1,0 +1,43 @@
+"""JSON lines (pino, bunyan, winston, ECS, OpenTelemetry, structlog...); aliases in
+:mod:`rca.ingest.fields`. An OTLP/JSON export line (``resourceLogs``) yields all its records.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Mapping
+
+from rca.ingest.fields import from_mapping
+from rca.ingest.timestamps import TimeParser
+
+_loads = json.loads
+
+
+class JsonParser:
+    name = "json"
+
+    def __init__(self, times: TimeParser) -> None:
+        self._times = times
+
+    def parse(self, line: str):
+        s = line.lstrip()
+        if not s.startswith("{"):
+            return None
+        try:
+            obj = _loads(s)
+        except ValueError:
+            return None
+        if not isinstance(obj, dict):
+            return None
+        if "resourceLogs" in obj:
+            return list(_otlp(obj, self._times))
+        return from_mapping(obj, self._times)
+
+
+def _otlp(obj: Mapping[str, Any], times: TimeParser):
+    for rl in obj.get("resourceLogs") or ():
+        resource = rl.get("resource") or {}
+        for sl in rl.get("scopeLogs") or rl.get("instrumentationLibraryLogs") or ():
+            for rec in sl.get("logRecords") or ():
+                if isinstance(rec, Mapping):
+                    yield from_mapping(rec, times, resource=resource)

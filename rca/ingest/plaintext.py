@@ -1,0 +1,88 @@
+"""Common plain-text application log layouts, as data (:data:`LAYOUTS`).
+
+Each layout is a regex with named groups ``ts``, ``level``, ``logger``, ``thread``, ``msg``.
+Layouts are tried in order, most specific first (a later one would swallow an earlier one's
+lines with a poorer split); the layout the first line of a file chose is then tried first.
+
+>>> p = TextParser(TimeParser())
+>>> p.parse("2024-01-01 12:00:00,123 ERROR payments.db: connection refused")[1:5]
+('ERROR', None, None, 'connection refused')
+>>> p = TextParser(TimeParser())  # a new file
+>>> p.parse("2024-01-01 12:00:00.123 WARN [main] com.acme.Pool - pool exhausted")[4:]
+('pool exhausted', {'layout': 'log4j', 'logger': 'com.acme.Pool', 'thread': 'main'})
+"""
+
+from __future__ import annotations
+
+import re
+
+from rca.ingest.levels import normalize_level
+from rca.ingest.timestamps import TimeParser
+
+_TS = (r"(?P<ts>\d{4}[-/]\d{2}[-/]\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d{1,9})?"
+       r"(?:\s?Z|\s?[+-]\d{2}:?\d{2}|\s(?:UTC|GMT))?"
+       r"|\d{2}:\d{2}:\d{2}[.,]\d{3}"
+       r"|(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) )?(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"
+       r" [ \d]\d \d{2}:\d{2}:\d{2}(?:[.,]\d+)? \d{4}"
+       r"|\d{2}/\d{2}/\d{2} \d{2}:\d{2}:\d{2}|\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{3}"
+       r"|(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [ \d]\d \d{2}:\d{2}:\d{2})")
+_LVL = (r"(?P<level>(?i:trace|debug|info|notice|warn(?:ing)?|error|err|crit(?:ical)?|fatal|severe|"
+        r"emerg|alert|panic|fine(?:r|st)?|verbose))")
+_LOGGER = r"(?P<logger>[A-Za-z_$][\w.$:/<>-]*)"
+
+#: (name, regex) in the order they are tried on a fresh file.
+LAYOUTS: tuple[tuple[str, re.Pattern[str]], ...] = tuple((n, re.compile(p)) for n, p in (
+    # 2024-01-01 12:00:00.123 ERROR [thread] com.x.Y - msg ; 12:00:00.123 [main] INFO  c.x.Y - msg
+    ("log4j", r"\[?" + _TS + r"\]?\s+(?:\[(?P<thread>[^\]]{0,200})\]\s+)?\[?" + _LVL
+     + r"\]?\s+(?:\[(?P<thread2>[^\]]{0,200})\]\s+)?" + _LOGGER + r"\s+-\s(?P<msg>.*)"),
+    # 2024-01-01 12:00:00 - name - ERROR - msg (Python logging.basicConfig with asctime)
+    ("python-dash", _TS + r"\s+-\s+" + _LOGGER + r"\s+-\s+" + _LVL + r"\s+-\s(?P<msg>.*)"),
+    # 2024-01-01 12:00:00,123 ERROR name: msg ; [2024-...] [ERROR] msg ; 2024-... | ERROR | msg
+    ("python", r"\[?" + _TS + r"\]?\s*(?:[-|]\s*)?\[?" + _LVL + r"\]?\s*(?:[-|:]\s*)?"
+     + r"(?:\[?" + _LOGGER + r"\]?(?::|\s-)\s)?(?P<msg>.*)"),
+    # ERROR:name:msg (Python logging default)
+    ("python-default", r"(?P<level>DEBUG|INFO|WARNING|ERROR|CRITICAL):" + _LOGGER
+     + r":(?P<msg>.*)"),
+    # [ERROR] 2024-01-01 12:00:00 msg ; ERROR 2024-...: msg
+    ("level-first", r"\[?" + _LVL + r"\]?\s*[:|-]?\s*\[?" + _TS + r"\]?\s*[:|-]?\s*(?P<msg>.*)"),
+    # 2024/01/01 12:00:00 msg (Go log, anything starting with a date and time)
+    ("timestamped", r"\[?" + _TS + r"\]?,?\s+(?P<msg>.*)"),
+))
+
+
+class TextParser:
+    """Try :data:`LAYOUTS` in order; the first match wins. The layout chosen for the first
+    parsed line is tried first afterwards (one regex per line on a uniform file)."""
+
+    name = "text"
+
+    def __init__(self, times: TimeParser, layouts=LAYOUTS) -> None:
+        self._times = times
+        self._layouts = tuple(layouts)
+        self._first: tuple[str, re.Pattern[str]] | None = None
+
+    def parse(self, line: str):
+        first = self._first
+        if first is not None:
+            m = first[1].match(line)
+            if m is not None:
+                return self._record(first[0], m)
+        for name, rx in self._layouts:
+            m = rx.match(line)
+            if m is not None:
+                if first is None:
+                    self._first = (name, rx)
+                return self._record(name, m)
+        return None
+
+    def _record(self, layout: str, m: re.Match[str]):
+        g = m.groupdict()
+        ts = self._times.parse(g["ts"]) if g.get("ts") else None
+        level = normalize_level(g["level"]) if g.get("level") else None
+        attrs = {"layout": layout}
+        if g.get("logger"):
+            attrs["logger"] = g["logger"]
+        thread = g.get("thread") or g.get("thread2")
+        if thread:
+            attrs["thread"] = thread
+        return ts, level, None, None, g["msg"], attrs

@@ -1,0 +1,58 @@
+"""Syslog: RFC 5424 (``<34>1 2003-10-11T22:14:15.003Z host app 123 ID47 [sd] msg``) and RFC 3164
+(``<34>Oct 11 22:14:15 host app[123]: msg``, the ``<PRI>`` optional as in files written by
+rsyslog). The service is the app name (TAG), the level the PRI severity when present.
+"""
+
+from __future__ import annotations
+
+import re
+
+from rca.ingest.levels import syslog_level
+from rca.ingest.timestamps import TimeParser
+
+_RFC5424 = re.compile(
+    r"<(?P<pri>\d{1,3})>1 (?P<ts>\S+) (?P<host>\S+) (?P<app>\S+) (?P<procid>\S+) (?P<msgid>\S+) "
+    r"(?P<sd>-|(?:\[(?:[^\]\\]|\\.)*\])+)(?: (?P<msg>.*))?$")
+_TS3164 = (r"(?P<ts>(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) {1,2}\d{1,2} "
+           r"\d{2}:\d{2}:\d{2}(?: \d{4})?|\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?"
+           r"(?:Z|[+-]\d{2}:\d{2})?)")
+_RFC3164 = re.compile(
+    r"(?:<(?P<pri>\d{1,3})>)?" + _TS3164 + r"\s+(?:(?P<host>[^\s:\[]+)\s+)?"
+    r"(?P<app>[^\s:\[]+)(?:\[(?P<procid>[^\]]*)\])?:\s?(?P<msg>.*)$")
+_RFC3164_NOTAG = re.compile(r"(?:<(?P<pri>\d{1,3})>)?" + _TS3164
+                            + r"\s+(?P<host>[^\s:\[]+)\s+(?P<msg>.*)$")
+
+
+class SyslogParser:
+    name = "syslog"
+
+    def __init__(self, times: TimeParser) -> None:
+        self._times = times
+
+    def parse(self, line: str):
+        if line[:1] == "<":
+            m = _RFC5424.match(line)
+            if m is not None:
+                return self._record(m, rfc="5424")
+        m = _RFC3164.match(line) or _RFC3164_NOTAG.match(line)
+        if m is None:
+            return None
+        return self._record(m, rfc="3164")
+
+    def _record(self, m: re.Match[str], rfc: str):
+        g = m.groupdict()
+        ts = self._times.parse(g["ts"]) if g["ts"] not in (None, "-") else None
+        level = syslog_level(int(g["pri"]) % 8) if g["pri"] else None
+        attrs: dict = {"syslog": rfc}
+        if g["pri"]:
+            attrs["facility"] = int(g["pri"]) // 8
+        for key in ("procid", "msgid", "sd"):
+            value = g.get(key)
+            if value not in (None, "-"):
+                attrs[key] = value
+        app = g.get("app")
+        host = g["host"] if g["host"] not in (None, "-") else None
+        message = g["msg"] or ""
+        if message.startswith("\ufeff"):
+            message = message[1:]
+        return ts, level, (app if app not in (None, "-") else None), host, message, attrs

@@ -1,0 +1,101 @@
+"""Join log and metric evidence per service into one ranking of root-cause candidates.
+
+Each source is scaled to [0, 1] by its strongest service, the sources present are averaged,
+and two propagation rules adjust the result:
+
+* victim: a service with an anomalous callee (given or inferred edges) that started no later
+  is scaled by :data:`VICTIM` — its errors are most likely the callee's fault showing through;
+* timing: without a callee to blame, services that became anomalous later than the first one
+  are scaled by ``1 / (1 + delay / tau)``, ``tau`` being :data:`TAU` of the incident's span
+  (at least a second).
+"""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+import numpy as np
+import pandas as pd
+
+from rca.rank.graph import victims
+
+#: Factor applied to a service explained by an anomalous callee that started first.
+VICTIM = 0.35
+#: Timing scale as a fraction of the incident's span.
+TAU = 0.02
+#: Relative strength (of the top service) below which a source does not make a service anomalous.
+MIN_SHARE = 0.05
+
+COLUMNS = ["service", "score", "log_score", "metric_score", "start", "template_id", "template",
+           "series", "silent", "victim_of", "reasons"]
+
+
+def combine(log_services: pd.DataFrame | None, metric_services: pd.DataFrame | None,
+            edges: Iterable[tuple[str, str]] = (), onset: pd.Timestamp | None = None,
+            end: pd.Timestamp | None = None) -> pd.DataFrame:
+    """Rank services, best first. Inputs are :func:`rca.rank.logs.service_table` and
+    :func:`rca.rank.metrics.service_table` (with an optional ``start`` column) frames."""
+    rows: dict[str, dict] = {}
+    sources = 0
+    for kind, frame in (("log", log_services), ("metric", metric_services)):
+        if frame is None or frame.empty:
+            continue
+        top = float(frame["score"].max())
+        if top <= 0:
+            continue
+        sources += 1
+        for r in frame.to_dict("records"):
+            share = float(r["score"]) / top
+            if share < MIN_SHARE:
+                continue
+            row = rows.setdefault(r["service"], _empty(r["service"]))
+            row[f"{kind}_score"] = share
+            start = r.get("start")
+            if start is not None and not pd.isna(start):
+                row["start"] = start if pd.isna(row["start"]) else min(row["start"], start)
+            if kind == "log":
+                row["template_id"], row["template"] = r.get("template_id"), r.get("template")
+                row["silent"] = bool(r.get("silent", False))
+                row["reasons"].append("went silent" if row["silent"] and not row["template"]
+                                      else "new or surging error signature")
+            else:
+                row["series"] = r.get("series")
+                row["reasons"].append(f"metric {r.get('series')} moved {float(r['score']):.1f} "
+                                      "robust deviations")
+    if not rows:
+        return pd.DataFrame(columns=COLUMNS)
+    table = pd.DataFrame(list(rows.values()), columns=COLUMNS)
+    table["score"] = (table["log_score"] + table["metric_score"]) / max(sources, 1)
+
+    starts = {s: (None if pd.isna(t) else t) for s, t in zip(table["service"], table["start"])}
+    blamed = victims(starts, edges)
+    known = [t for t in starts.values() if t is not None]
+    first = min(known) if known else None
+    ref_end = end if end is not None else (max(known) if known else None)
+    tau = None
+    if first is not None and ref_end is not None:
+        tau = max((ref_end - (onset if onset is not None else first)).total_seconds() * TAU, 1.0)
+    factors = []
+    for i, svc in enumerate(table["service"]):
+        f = 1.0
+        if svc in blamed:
+            f *= VICTIM
+            table.at[i, "victim_of"] = blamed[svc]
+            table.at[i, "reasons"] = table.at[i, "reasons"] + [
+                f"likely a victim: its callee {blamed[svc]} was anomalous first"]
+        elif tau is not None and starts[svc] is not None:
+            delay = (starts[svc] - first).total_seconds()
+            f /= 1.0 + delay / tau
+        factors.append(f)
+    table["score"] = table["score"] * np.array(factors)
+    top = table["score"].max()
+    if top > 0:
+        table["score"] = table["score"] / top
+    return table.sort_values(["score", "start"], ascending=[False, True], kind="stable",
+                             na_position="last").reset_index(drop=True)
+
+
+def _empty(service: str) -> dict:
+    return {"service": service, "score": 0.0, "log_score": 0.0, "metric_score": 0.0,
+            "start": pd.NaT, "template_id": None, "template": None, "series": None,
+            "silent": False, "victim_of": None, "reasons": []}

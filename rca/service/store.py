@@ -1,0 +1,204 @@
+"""SQLite persistence of the service (WAL mode, one file) and the group-commit writer.
+
+Ingested events are appended to ``logs``/``metrics``; a request is acknowledged only after
+the transaction holding its rows has committed. Everything the scorer derives (scores,
+signatures, incidents, its own state) is written idempotently, so re-scoring after a crash
+converges to the same tables.
+"""
+
+from __future__ import annotations
+
+import json
+import queue
+import sqlite3
+import threading
+import time
+from concurrent.futures import Future
+from pathlib import Path
+from typing import Any, Iterable
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS logs(
+  id INTEGER PRIMARY KEY, received REAL NOT NULL, ts REAL NOT NULL, service TEXT NOT NULL,
+  level TEXT, message TEXT NOT NULL, attrs TEXT);
+CREATE TABLE IF NOT EXISTS metrics(
+  id INTEGER PRIMARY KEY, received REAL NOT NULL, ts REAL NOT NULL, series TEXT NOT NULL,
+  service TEXT NOT NULL, value REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS kv(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS scores(
+  service TEXT NOT NULL, kind TEXT NOT NULL, name TEXT NOT NULL, ts REAL NOT NULL,
+  score REAL NOT NULL, alarm INTEGER NOT NULL DEFAULT 0, value REAL,
+  PRIMARY KEY(service, kind, name, ts)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS scores_ts ON scores(ts);
+CREATE TABLE IF NOT EXISTS signatures(
+  service TEXT NOT NULL, template_id TEXT NOT NULL, template TEXT NOT NULL, level TEXT,
+  count INTEGER NOT NULL, first_seen REAL, last_seen REAL,
+  PRIMARY KEY(service, template_id)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS services(
+  service TEXT PRIMARY KEY, last_seen REAL, last_event REAL, logs INTEGER DEFAULT 0,
+  errors INTEGER DEFAULT 0, samples INTEGER DEFAULT 0) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS incidents(
+  id TEXT PRIMARY KEY, status TEXT NOT NULL, start REAL, end REAL, updated REAL,
+  services TEXT, body TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS feedback(
+  id INTEGER PRIMARY KEY, incident_id TEXT NOT NULL, fix_id TEXT, resolved INTEGER,
+  note TEXT, created REAL NOT NULL);
+"""
+
+
+def connect(path: Path | str, durable: str = "FULL", readonly: bool = False) -> sqlite3.Connection:
+    """Open the database in WAL mode (creating it and its schema unless ``readonly``)."""
+    path = Path(path)
+    if not readonly:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    con = sqlite3.connect(str(path), timeout=30.0, check_same_thread=False,
+                          isolation_level=None)
+    con.execute("PRAGMA journal_mode=WAL")
+    con.execute(f"PRAGMA synchronous={durable.upper()}")
+    con.execute("PRAGMA busy_timeout=30000")
+    if not readonly:
+        con.executescript(SCHEMA)
+    return con
+
+
+class QueueFull(Exception):
+    """The bounded write queue has no room for this batch."""
+
+
+class WriteError(Exception):
+    """A batch could not be written; it was not acknowledged."""
+
+
+class GroupWriter:
+    """A thread that appends batches of ingested rows in shared transactions (group commit).
+
+    ``submit`` reserves room in a bounded budget of pending events (raising :class:`QueueFull`
+    when there is none), and returns a future resolved once the rows are committed.
+    """
+
+    def __init__(self, path: Path, durable: str, max_pending: int, max_batch: int):
+        self.path = Path(path)
+        self.durable = durable
+        self.max_pending = int(max_pending)
+        self.max_batch = int(max_batch)
+        self._q: queue.SimpleQueue = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self._pending = 0
+        self._thread: threading.Thread | None = None
+        self._stop = threading.Event()
+        self.written = {"logs": 0, "metrics": 0}
+        self.commits = 0
+
+    @property
+    def pending(self) -> int:
+        return self._pending
+
+    def start(self) -> None:
+        if self._thread is None:
+            self._con = connect(self.path, self.durable)
+            self._thread = threading.Thread(target=self._run, name="rca-writer", daemon=True)
+            self._thread.start()
+
+    def stop(self) -> None:
+        if self._thread is not None:
+            self._stop.set()
+            self._q.put(None)
+            self._thread.join(timeout=30)
+            self._thread = None
+            self._con.close()
+
+    def submit(self, kind: str, rows: list, received: float) -> Future:
+        n = len(rows)
+        with self._lock:
+            if self._pending + n > self.max_pending and self._pending > 0:
+                raise QueueFull()
+            self._pending += n
+        fut: Future = Future()
+        self._q.put((kind, rows, received, fut))
+        return fut
+
+    def _run(self) -> None:
+        while True:
+            item = self._q.get()
+            if item is None:
+                return
+            batch = [item]
+            size = len(item[1])
+            while size < self.max_batch:
+                try:
+                    nxt = self._q.get_nowait()
+                except queue.Empty:
+                    break
+                if nxt is None:
+                    self._q.put(None)
+                    break
+                batch.append(nxt)
+                size += len(nxt[1])
+            self._write(batch)
+
+    def _write(self, batch: list) -> None:
+        con = self._con
+        try:
+            con.execute("BEGIN IMMEDIATE")
+            for kind, rows, received, _ in batch:
+                if kind == "logs":
+                    con.executemany(
+                        "INSERT INTO logs(received, ts, service, level, message, attrs) "
+                        "VALUES(?, ?, ?, ?, ?, ?)", [(received, *r) for r in rows])
+                else:
+                    con.executemany(
+                        "INSERT INTO metrics(received, ts, series, service, value) "
+                        "VALUES(?, ?, ?, ?, ?)", [(received, *r) for r in rows])
+            con.execute("COMMIT")
+        except Exception as exc:  # sqlite3.Error, disk full...
+            try:
+                con.execute("ROLLBACK")
+            except sqlite3.Error:
+                pass
+            for _, rows, _, fut in batch:
+                self._release(len(rows))
+                fut.set_exception(WriteError(str(exc)))
+            return
+        self.commits += 1
+        for kind, rows, _, fut in batch:
+            self.written[kind] += len(rows)
+            self._release(len(rows))
+            fut.set_result(len(rows))
+
+    def _release(self, n: int) -> None:
+        with self._lock:
+            self._pending -= n
+
+
+class Reader:
+    """Read-side queries for the HTTP API (own connection, serialised by a lock)."""
+
+    def __init__(self, path: Path, durable: str = "NORMAL"):
+        self.con = connect(path, durable)
+        self.lock = threading.Lock()
+
+    def close(self) -> None:
+        self.con.close()
+
+    def q(self, sql: str, args: Iterable[Any] = ()) -> list[sqlite3.Row]:
+        with self.lock:
+            cur = self.con.execute(sql, tuple(args))
+            cols = [d[0] for d in cur.description] if cur.description else []
+            return [dict(zip(cols, row)) for row in cur.fetchall()]
+
+    def one(self, sql: str, args: Iterable[Any] = ()) -> dict | None:
+        rows = self.q(sql, args)
+        return rows[0] if rows else None
+
+    def kv(self, key: str, default: Any = None) -> Any:
+        row = self.one("SELECT value FROM kv WHERE key=?", (key,))
+        return json.loads(row["value"]) if row else default
+
+    def execute(self, sql: str, args: Iterable[Any] = ()) -> int:
+        with self.lock:
+            cur = self.con.execute(sql, tuple(args))
+            return cur.lastrowid or 0
+
+
+def now() -> float:
+    return time.time()

@@ -1,0 +1,539 @@
+"""The online template miner: masked token sequences grouped into templates (Drain family).
+
+How a message finds its template (:meth:`TemplateMiner.add`):
+
+1. mask it (:mod:`rca.templates.masking`: IPs, ids, numbers, paths... become ``<*>``); an
+   already-seen masked text is a dictionary hit (the fast path);
+2. tokenise on whitespace and the delimiters ``= : , ( ) [ ] " '`` (kept in the template);
+3. a template of the same length whose constant tokens all equal the message's -> that one;
+4. else the most similar template of the same length (share of equal tokens >= ``sim_th``,
+   differences only at word positions) is generalised: the differing tokens become ``<*>``;
+5. else a template with the same *skeleton* (its sequence of constant words, ignoring
+   wildcards and punctuation) absorbs it: the parts that differ become one ``<*>``, so a
+   variable that spans several tokens ("1190 bytes (1.16 KB)" vs "0 bytes") still groups;
+6. else it starts a new template.
+
+Template ids are the first 8 hex digits of the SHA-1 of the template text, so the same
+template gets the same id in every process and shard. When a template is generalised its text,
+hence its id, changes: the old id becomes an *alias* of the new one (:meth:`resolve`), and two
+templates that generalise to the same text are merged the same way. Ids already handed out
+therefore always resolve to the current template.
+
+Only the first line of a message is templated (stack traces attached by the reader follow it).
+
+>>> miner = TemplateMiner()
+>>> miner.add("Took 3.5s to spawn instance 9").template
+'Took <*> to spawn instance <*>'
+>>> r = miner.add("user alice logged in from 10.0.0.1")
+>>> r = miner.add("user bob logged in from 10.0.0.2")
+>>> r.template, r.params, r.is_new
+('user <*> logged in from <*>', ('bob', '10.0.0.2'), False)
+>>> miner.match("user carol logged in from 10.0.0.3").template_id == r.template_id
+True
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from rca.errors import InputError, ModelError
+from rca.templates.masking import WILDCARD, Masker
+
+STATE_FORMAT = "rca.templates/1"
+
+_TOKEN = re.compile(r"""(?:[^\s=:,()\[\]"'.]|\.(?!\.))+|\.{2,}|[=:,()\[\]"']|\s+""")
+_DELIMS = frozenset("=:,()[]\"'")
+_LETTER = re.compile(r"[A-Za-z]")
+_ALNUM = re.compile(r"[A-Za-z0-9]|<\*>")
+_ALPHA = re.compile(r"[A-Za-z]+[.!?;+\-*]?")
+
+
+@dataclass(frozen=True, slots=True)
+class TemplateMatch:
+    """The template a message belongs to, the values at its ``<*>`` positions, and whether
+    the template was created by this message."""
+
+    template_id: str
+    template: str
+    params: tuple[str, ...] = ()
+    is_new: bool = False
+
+
+def template_id(template: str) -> str:
+    """Stable id of a template text: 8 hex digits of its SHA-1.
+
+    >>> template_id("user <*> logged in")
+    '0db1c5fa'
+    """
+    return hashlib.sha1(template.encode("utf-8")).hexdigest()[:8]
+
+
+def tokenize(masked: str) -> list[str]:
+    """Split on whitespace and delimiters, keeping both (whitespace as one space)."""
+    return [" " if t[0].isspace() else t for t in _TOKEN.findall(masked.strip())]
+
+
+def _is_word(tok: str) -> bool:
+    return tok != " " and tok not in _DELIMS and tok[0] != "."
+
+
+def _skeleton(tokens: list[str]) -> tuple[str, ...]:
+    return tuple(t for t in tokens if WILDCARD not in t and _is_word(t) and _LETTER.search(t))
+
+
+def _collapse(tokens: list[str]) -> list[str]:
+    """Merge wildcards separated only by spaces into one (for variable-length templates)."""
+    out: list[str] = []
+    for t in tokens:
+        if t == WILDCARD:
+            while out and out[-1] == " " and len(out) >= 2 and out[-2] == WILDCARD:
+                out.pop()
+            if out and out[-1] == WILDCARD:
+                continue
+        elif t == " " and out and out[-1] == " ":
+            continue
+        out.append(t)
+    return out
+
+
+class _Cluster:
+    __slots__ = ("tokens", "template", "id", "size", "fixed", "merged_into", "_rx", "n_const",
+                 "word_vars")
+
+    def __init__(self, tokens: list[str], cid: str, size: int = 0, fixed: bool = True):
+        self.tokens = tokens
+        self.template = "".join(tokens)
+        self.id = cid
+        self.size = size
+        self.fixed = fixed  # False once it absorbed a message of another length
+        self.merged_into: _Cluster | None = None
+        self._rx: re.Pattern[str] | None = None
+        self.n_const = sum(1 for t in tokens if t != WILDCARD and t != " ")
+        self.word_vars: frozenset[int] = frozenset()  # wildcards that also take plain words
+
+    def regex(self) -> re.Pattern[str]:
+        if self._rx is None:
+            parts = []
+            for t in self.tokens:
+                if t == WILDCARD:
+                    parts.append("(.*?)")
+                elif t == " ":
+                    parts.append(r"\s+")
+                else:
+                    parts.append(re.escape(t).replace(re.escape(WILDCARD), "(.*?)"))
+            self._rx = re.compile(r"\s*" + "".join(parts) + r"\s*", re.DOTALL)
+        return self._rx
+
+
+def _live(c: _Cluster) -> _Cluster:
+    while c.merged_into is not None:
+        c = c.merged_into
+    return c
+
+
+class TemplateMiner:
+    """Online template miner with JSON state. See the module docstring for the algorithm.
+
+    Parameters
+    ----------
+    sim_th : share of equal tokens for a message to generalise a same-length template.
+    masker : masking rules (default: the packaged ``masking.yaml``).
+    max_cache : number of distinct masked messages remembered (exact-match fast path; also
+        saved with the state so ``match`` returns exactly what ``add`` returned).
+    """
+
+    def __init__(self, sim_th: float = 0.6, masker: Masker | None = None,
+                 max_cache: int = 100_000, skeleton_merge: bool = True,
+                 generalise_words: bool = False, word_var_min: int = 5):
+        self.sim_th = sim_th
+        self.masker = masker
+        self.max_cache = max_cache
+        self.skeleton_merge = skeleton_merge
+        self.generalise_words = generalise_words
+        self.word_var_min = word_var_min
+        self._reset()
+
+    # -- state ------------------------------------------------------------------------------
+    def _reset(self) -> None:
+        self.masker_ = self.masker or Masker.default()
+        self._mask = self.masker_.mask
+        self._clusters: dict[str, _Cluster] = {}  # live clusters by id
+        self._by_len: dict[int, list[_Cluster]] = {}
+        self._by_skel: dict[tuple[str, ...], _Cluster] = {}
+        self._by_text: dict[str, _Cluster] = {}
+        self._aliases: dict[str, str] = {}
+        self._cache: dict[str, _Cluster] = {}
+        self._votes: dict[tuple[str, int], dict[str, int]] = {}
+
+    @property
+    def templates(self) -> dict[str, str]:
+        """Current templates: id -> template text."""
+        return {cid: c.template for cid, c in self._clusters.items()}
+
+    @property
+    def sizes(self) -> dict[str, int]:
+        """Number of messages added to each current template."""
+        return {cid: c.size for cid, c in self._clusters.items()}
+
+    def resolve(self, template_id: str) -> str:
+        """The current id of a template id handed out earlier (itself if still current)."""
+        seen = 0
+        while template_id in self._aliases and seen < 1000:
+            template_id = self._aliases[template_id]
+            seen += 1
+        return template_id
+
+    # -- mining -----------------------------------------------------------------------------
+    def add(self, message: str) -> TemplateMatch:
+        """Learn from one message and return its template (online)."""
+        if "\n" in message:
+            message = message.split("\n", 1)[0]
+        masked, values = self._mask(message)
+        c = self._cache.get(masked)
+        is_new = False
+        if c is None:
+            tokens = tokenize(masked)
+            c = self._lookup(tokens)
+            if c is None:
+                c = self._generalise(tokens)
+            if c is None and self.word_var_min:
+                c = self._word_vote(tokens)
+            if c is None and self.skeleton_merge:
+                c = self._absorb(tokens)
+            if c is None:
+                c = self._new(tokens)
+                is_new = True
+            self._remember(masked, c)
+        elif c.merged_into is not None:
+            c = _live(c)
+            self._cache[masked] = c
+        c.size += 1
+        if c.template == masked:
+            return TemplateMatch(c.id, c.template, values, is_new)
+        return TemplateMatch(c.id, c.template, self._params(c, message, values), is_new)
+
+    def fit_transform(self, messages: Iterable[str]) -> list[TemplateMatch]:
+        """Add all messages, then return each one's FINAL template (ids resolved after the
+        whole batch, so lines seen before a template was generalised get its final form)."""
+        out = [self.add(m) for m in messages]
+        final: list[TemplateMatch] = []
+        for m in out:
+            cid = self.resolve(m.template_id)
+            if cid == m.template_id:
+                final.append(m)
+            else:
+                c = self._clusters[cid]
+                final.append(TemplateMatch(cid, c.template, m.params, m.is_new))
+        return final
+
+    def match(self, message: str) -> TemplateMatch | None:
+        """The template a message belongs to, without learning (inference). ``None`` if none."""
+        if "\n" in message:
+            message = message.split("\n", 1)[0]
+        masked, values = self._mask(message)
+        c = self._cache.get(masked)
+        if c is not None:
+            c = _live(c)
+        else:
+            tokens = tokenize(masked)
+            c = self._lookup(tokens)
+            if c is None:
+                c = self._most_similar(tokens)[0]
+            if c is None and self.skeleton_merge:
+                sk = _skeleton(tokens)
+                c = _live(self._by_skel[sk]) if sk and sk in self._by_skel else None
+            if c is None:
+                return None
+        if c.template == masked:
+            return TemplateMatch(c.id, c.template, values, False)
+        return TemplateMatch(c.id, c.template, self._params(c, message, values), False)
+
+    def _params(self, c: _Cluster, message: str, values: tuple[str, ...]) -> tuple[str, ...]:
+        m = c.regex().fullmatch(message)
+        return tuple(m.groups()) if m else values
+
+    def _remember(self, masked: str, c: _Cluster) -> None:
+        cache = self._cache
+        if len(cache) >= self.max_cache:
+            for key in list(cache)[: max(1, self.max_cache // 4)]:
+                del cache[key]
+        cache[masked] = c
+
+    def _fits(self, c: _Cluster, i: int, a: str, b: str) -> bool:
+        """Can message token ``b`` stand where template token ``a`` is (they differ)?"""
+        if a == " " or b == " " or a in _DELIMS or b in _DELIMS:
+            return False
+        if a == WILDCARD and i in c.word_vars:
+            return True
+        if not _ALNUM.search(a) or not _ALNUM.search(b):
+            return False  # punctuation such as "****" is structure, not a value
+        return self.generalise_words or not (_ALPHA.fullmatch(a) or _ALPHA.fullmatch(b))
+
+    def _lookup(self, tokens: list[str]) -> _Cluster | None:
+        """A same-length template whose constants all equal the message's tokens."""
+        best, best_n = None, -1
+        for c in self._by_len.get(len(tokens), ()):
+            if c.n_const <= best_n:
+                continue
+            for i, (a, b) in enumerate(zip(c.tokens, tokens)):
+                if a != b and (a != WILDCARD or not self._fits(c, i, a, b)):
+                    break
+            else:
+                best, best_n = c, c.n_const
+        return best
+
+    def _most_similar(self, tokens: list[str]) -> tuple[_Cluster | None, list[int]]:
+        n = sum(1 for t in tokens if t != " ")
+        best, best_sim, best_diff = None, -1.0, []
+        for c in self._by_len.get(len(tokens), ()):
+            same, diff = 0, []
+            for i, (a, b) in enumerate(zip(c.tokens, tokens)):
+                if a == b:
+                    if a != " ":
+                        same += 1
+                elif self._fits(c, i, a, b):
+                    diff.append(i)
+                else:
+                    break
+            else:
+                sim = same / n if n else 1.0
+                if sim > best_sim:
+                    best, best_sim, best_diff = c, sim, diff
+        if best is None or best_sim < self.sim_th:
+            return None, []
+        return best, best_diff
+
+    def _word_vote(self, tokens: list[str]) -> _Cluster | None:
+        """Brain-style evidence for a variable made of plain words: templates that differ
+        from the message in one word only are counted per position; once that position has
+        shown >= ``word_var_min`` distinct words, most of them rare (distinct/total >= 0.5),
+        the position becomes ``<*>`` for all of them (user names, hive names, ...)."""
+        if sum(1 for t in tokens if _is_word(t)) < 4:
+            return None
+        found = None
+        for c in list(self._by_len.get(len(tokens), ())):
+            p = -1
+            for i, (a, b) in enumerate(zip(c.tokens, tokens)):
+                if a != b:
+                    if p >= 0 or a == WILDCARD or not (_is_word(a) and _is_word(b)):
+                        break
+                    p = i
+            else:
+                if p < 0:
+                    continue
+                key_tokens = list(c.tokens)
+                key_tokens[p] = WILDCARD
+                key = ("".join(key_tokens), p)
+                votes = self._votes.setdefault(key, {})
+                votes[c.tokens[p]] = c.size
+                if tokens[p] not in votes:
+                    votes[tokens[p]] = 0
+                if len(votes) >= self.word_var_min and \
+                        len(votes) / max(1, sum(votes.values()) + 1) >= 0.5:
+                    found = (key_tokens, p)
+                    break
+        if found is None:
+            return None
+        key_tokens, p = found
+        merged = None
+        for c in list(self._by_len.get(len(tokens), ())):
+            if all(a == b or i == p for i, (a, b) in enumerate(zip(c.tokens, key_tokens))):
+                merged = self._retemplate(c, list(key_tokens), c.fixed, word_var=p)
+        if merged is None:  # cannot happen: the cluster that voted matches the key
+            return None
+        self._votes.pop(("".join(key_tokens), p), None)
+        return merged
+
+    def _generalise(self, tokens: list[str]) -> _Cluster | None:
+        c, diff = self._most_similar(tokens)
+        if c is None:
+            return None
+        new_tokens = list(c.tokens)
+        for i in diff:
+            new_tokens[i] = WILDCARD
+        return self._retemplate(c, new_tokens, c.fixed)
+
+    def _absorb(self, tokens: list[str]) -> _Cluster | None:
+        sk = _skeleton(tokens)
+        if not sk or sk not in self._by_skel:
+            return None
+        c = _live(self._by_skel[sk])
+        if _skeleton(c.tokens) != sk:
+            return None
+        merged = _align(c.tokens, tokens, sk)
+        if merged is None:
+            return None
+        if merged == c.tokens:
+            return c
+        return self._retemplate(c, merged, fixed=c.fixed and len(merged) == len(tokens))
+
+    def _new(self, tokens: list[str]) -> _Cluster:
+        template = "".join(tokens)
+        c = _Cluster(tokens, self._free_id(template))
+        self._index(c)
+        return c
+
+    def _free_id(self, template: str) -> str:
+        cid, k = template_id(template), 0
+        while cid in self._clusters:  # a hash collision with another live template
+            k += 1
+            cid = template_id(f"{template}#{k}")
+        return cid
+
+    def _index(self, c: _Cluster) -> None:
+        self._clusters[c.id] = c
+        self._by_text[c.template] = c
+        self._by_len.setdefault(len(c.tokens), []).append(c)
+        sk = _skeleton(c.tokens)
+        if sk:
+            self._by_skel.setdefault(sk, c)
+
+    def _unindex(self, c: _Cluster) -> None:
+        del self._clusters[c.id]
+        self._by_text.pop(c.template, None)
+        self._by_len[len(c.tokens)].remove(c)
+
+    def _retemplate(self, c: _Cluster, tokens: list[str], fixed: bool,
+                    word_var: int | None = None) -> _Cluster:
+        """Give cluster ``c`` a more general template; merge into an equal one if it exists."""
+        if not fixed:
+            tokens = _collapse(tokens)
+        template = "".join(tokens)
+        wv = c.word_vars | {word_var} if word_var is not None and fixed else c.word_vars
+        if template == c.template:
+            c.word_vars = wv
+            return c
+        self._unindex(c)
+        other = self._by_text.get(template)
+        if other is not None:
+            other.word_vars = other.word_vars | wv
+            other.size += c.size
+            c.merged_into = other
+            self._aliases[c.id] = other.id
+            return other
+        new = _Cluster(tokens, "", c.size, fixed)
+        new.word_vars = wv if fixed else frozenset()
+        new.id = self._free_id(template)
+        c.merged_into = new
+        self._aliases[c.id] = new.id
+        self._index(new)
+        for key, v in list(self._by_skel.items()):
+            if v is c:
+                self._by_skel[key] = new
+        return new
+
+    # -- persistence ------------------------------------------------------------------------
+    def to_json(self) -> dict:
+        """Plain-JSON state (templates, sizes, aliases, remembered masked messages, config)."""
+        return {
+            "format": STATE_FORMAT,
+            "config": {"sim_th": self.sim_th, "max_cache": self.max_cache,
+                       "skeleton_merge": self.skeleton_merge,
+                       "masking": self.masker_.to_json()},
+            "templates": [{"id": c.id, "template": c.template, "size": c.size,
+                           "fixed": c.fixed} for c in self._clusters.values()],
+            "skeletons": [[list(k), _live(v).id] for k, v in self._by_skel.items()],
+            "aliases": dict(self._aliases),
+            "cache": {k: _live(v).id for k, v in self._cache.items()},
+        }
+
+    @classmethod
+    def from_json(cls, state: dict) -> "TemplateMiner":
+        """Rebuild a miner from :meth:`to_json` output."""
+        if not isinstance(state, dict) or state.get("format") != STATE_FORMAT:
+            raise ModelError(f"not a template miner state (expected format {STATE_FORMAT!r})")
+        try:
+            cfg = state["config"]
+            miner = cls(sim_th=float(cfg["sim_th"]), masker=Masker.from_json(cfg["masking"]),
+                        max_cache=int(cfg["max_cache"]), skeleton_merge=bool(cfg["skeleton_merge"]))
+            for item in state["templates"]:
+                c = _Cluster(tokenize(item["template"]), item["id"], int(item["size"]),
+                             bool(item["fixed"]))
+                c.template = item["template"]
+                miner._index(c)
+            miner._by_skel = {tuple(k): miner._clusters[cid] for k, cid in state["skeletons"]}
+            miner._aliases = dict(state["aliases"])
+            miner._cache = {k: miner._clusters[cid] for k, cid in state["cache"].items()}
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ModelError(f"template miner state is damaged: {exc!r}") from None
+        return miner
+
+    def save(self, path: str | os.PathLike) -> Path:
+        """Write the state as JSON atomically (temporary file in the same folder + rename)."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                json.dump(self.to_json(), fh, ensure_ascii=False)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        return path
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> "TemplateMiner":
+        """Read a state written by :meth:`save`."""
+        try:
+            text = Path(path).read_text("utf-8")
+        except OSError as exc:
+            raise InputError(f"cannot read template state {path}: {exc.strerror}") from None
+        try:
+            state = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ModelError(f"template state {path} is not valid JSON: {exc.msg}") from None
+        return cls.from_json(state)
+
+    def __iter__(self) -> Iterator[tuple[str, str]]:
+        return iter(self.templates.items())
+
+    def __len__(self) -> int:
+        return len(self._clusters)
+
+
+def _align(a: list[str], b: list[str], skel: tuple[str, ...]) -> list[str] | None:
+    """Merge two token lists with the same skeleton: equal stretches stay, differing ones
+    between consecutive skeleton words become one ``<*>``. ``None`` (no merge) when a
+    differing stretch has no ``<*>`` on one side: then it is wording, not a variable's shape."""
+
+    def anchors(toks: list[str]) -> list[int]:
+        out, k = [], 0
+        for i, t in enumerate(toks):
+            if k < len(skel) and t == skel[k]:
+                out.append(i)
+                k += 1
+        return out
+
+    pa, pb = anchors(a), anchors(b)
+    out: list[str] = []
+    prev_a = prev_b = 0
+    for ia, ib in zip(pa + [len(a)], pb + [len(b)]):
+        sa, sb = a[prev_a:ia], b[prev_b:ib]
+        if sa == sb:
+            out.extend(sa)
+        elif not any(WILDCARD in t for t in sa) or not any(WILDCARD in t for t in sb):
+            return None
+        else:
+            k = 0
+            while k < min(len(sa), len(sb)) and sa[k] == sb[k]:
+                k += 1
+            j = 0
+            while j < min(len(sa), len(sb)) - k and sa[-1 - j] == sb[-1 - j]:
+                j += 1
+            out.extend(sa[:k])
+            out.append(WILDCARD)
+            out.extend(sa[len(sa) - j:] if j else [])
+        if ia < len(a):
+            out.append(a[ia])
+        prev_a, prev_b = ia + 1, ib + 1
+    return _collapse(out)
