@@ -48,30 +48,42 @@ def _plain(text: str | None) -> str:
     try:
         from rich.text import Text
 
-        return Text.from_markup(text).plain.strip()
+        text = Text.from_markup(text).plain
     except Exception:  # malformed markup: show it as written
-        return text.strip()
+        pass
+    return _escape(text.strip())
+
+
+def _escape(text: str) -> str:
+    """Markdown would swallow ``<Content>`` as an HTML tag (code spans are left alone)."""
+    parts = text.split("`")
+    for i in range(0, len(parts), 2):  # even parts are outside code spans
+        parts[i] = parts[i].replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return "`".join(parts)
 
 
 def _cell(text: str) -> str:
     return " ".join(text.split()).replace("|", "\\|")
 
 
-def _type_name(param: object) -> str:
-    if _is_option(param) and param.is_flag:
+def _type_name(param, ctx) -> str:
+    if _is_option(param) and getattr(param, "is_flag", False):
         return "flag"
-    t = param.type
-    if getattr(t, "choices", None):
-        return " \\| ".join(f"`{c}`" for c in t.choices)
-    name = getattr(t, "name", "") or type(t).__name__
-    return name.lower()
+    choices = getattr(param, "choices", None) or getattr(getattr(param, "type", None), "choices", None)
+    if choices:
+        return " \\| ".join(f"`{c}`" for c in choices)
+    if hasattr(param, "display_type"):  # typer's own click
+        name = str(param.display_type(ctx)).strip("<>")
+        return name.replace("list[", "").rstrip("]").lower()
+    t = getattr(param, "type", None)
+    return (getattr(t, "name", "") or type(t).__name__).lower()
 
 
-def _default(param: object) -> str:
-    default = param.default
+def _default(param, ctx) -> str:
+    default = param.get_default(ctx) if hasattr(param, "get_default") else param.default
     if callable(default) or default is None or default == () or default == []:
         return ""
-    if _is_option(param) and param.is_flag:
+    if _is_option(param) and getattr(param, "is_flag", False):
         if isinstance(default, bool):
             return "on" if default else ""
     if hasattr(default, "value"):  # enums
@@ -82,6 +94,22 @@ def _default(param: object) -> str:
     if str(Path.home()) in text:
         text = text.replace(str(Path.home()), "~")
     return f"`{text}`"
+
+
+def _arg_name(param) -> str:
+    name = (param.metavar or param.name.upper()).rstrip(".")
+    return f"{name}..." if param.nargs == -1 else name
+
+
+def _usage(cmd, path: list[str]) -> str:
+    pieces = [*path, "[OPTIONS]"]
+    for p in cmd.params:
+        if getattr(p, "param_type_name", "") == "argument":
+            name = _arg_name(p)
+            pieces.append(name if p.required else f"[{name}]")
+    if _is_group(cmd):
+        pieces.append("COMMAND [ARGS]...")
+    return " ".join(pieces)
 
 
 def _option_names(param) -> str:
@@ -118,7 +146,7 @@ def _section(cmd, path: list[str], ctx) -> str:
     help_text = _plain(cmd.help)
     if help_text:
         lines += [help_text, ""]
-    usage = " ".join([*path, *cmd.collect_usage_pieces(ctx)])
+    usage = _usage(cmd, path)
     lines += ["```", usage, "```", ""]
     args = [p for p in cmd.params if getattr(p, "param_type_name", "") == "argument"]
     opts = [p for p in cmd.params if _is_option(p) and not p.hidden]
@@ -127,7 +155,7 @@ def _section(cmd, path: list[str], ctx) -> str:
         for p in args:
             many = " (one or more)" if p.nargs == -1 else ""
             lines.append(
-                f"| `{p.human_readable_name}`{many} | {_type_name(p)} | "
+                f"| `{_arg_name(p)}`{many} | {_type_name(p, ctx)} | "
                 f"{'yes' if p.required else 'no'} | {_cell(_plain(getattr(p, 'help', '')))} |"
             )
         lines.append("")
@@ -137,9 +165,9 @@ def _section(cmd, path: list[str], ctx) -> str:
             desc = _cell(_plain(p.help))
             if p.required:
                 desc = ("**required.** " + desc).strip()
-            if p.multiple:
+            if getattr(p, "multiple", False):
                 desc = (desc + " May be repeated.").strip()
-            lines.append(f"| {_option_names(p)} | {_type_name(p)} | {_default(p)} | {desc} |")
+            lines.append(f"| {_option_names(p)} | {_type_name(p, ctx)} | {_default(p, ctx)} | {desc} |")
         lines.append("")
     if _is_group(cmd):
         subs = [

@@ -14,51 +14,58 @@ _CATEGORY_CHARS = {
     _c.CATEGORY_DIGIT: "7", _c.CATEGORY_NOT_DIGIT: "a", _c.CATEGORY_SPACE: " ",
     _c.CATEGORY_NOT_SPACE: "a", _c.CATEGORY_WORD: "a", _c.CATEGORY_NOT_WORD: "-",
 }
+_REPEATS = (_c.MAX_REPEAT, _c.MIN_REPEAT, _c.POSSESSIVE_REPEAT)
 
 
-def _chars(tree, out: list[str], literal: list[str]) -> None:
+def _walk(tree, repeated: list[str], literal: list[str], in_repeat: bool) -> None:
     for op, av in tree:
+        chars: list[str] = []
         if op == _c.LITERAL:
-            out.append(chr(av))
+            chars = [chr(av)]
             literal.append(chr(av))
         elif op == _c.NOT_LITERAL:
-            out.append("a" if chr(av) != "a" else "b")
+            chars = ["a" if chr(av) != "a" else "b"]
         elif op == _c.ANY:
-            out.append("x")
+            chars = ["x"]
         elif op == _c.IN:
             for sub_op, sub_av in av:
                 if sub_op == _c.LITERAL:
-                    out.append(chr(sub_av))
+                    chars.append(chr(sub_av))
                 elif sub_op == _c.RANGE:
-                    out.append(chr(sub_av[0]))
+                    chars.append(chr(sub_av[0]))
                 elif sub_op == _c.CATEGORY:
-                    out.append(_CATEGORY_CHARS.get(sub_av, "a"))
-        elif op in (_c.MAX_REPEAT, _c.MIN_REPEAT, _c.POSSESSIVE_REPEAT):
-            _chars(av[2], out, literal)
+                    chars.append(_CATEGORY_CHARS.get(sub_av, "a"))
+                elif sub_op == _c.NEGATE:
+                    chars.append("a")
+        elif op in _REPEATS:
+            _walk(av[2], repeated, literal, in_repeat or av[1] > 1)
         elif op == _c.SUBPATTERN:
-            _chars(av[-1], out, literal)
+            _walk(av[-1], repeated, literal, in_repeat)
         elif op == _c.ATOMIC_GROUP:
-            _chars(av, out, literal)
+            _walk(av, repeated, literal, in_repeat)
         elif op == _c.BRANCH:
             for branch in av[1]:
-                _chars(branch, out, literal)
+                _walk(branch, repeated, literal, in_repeat)
         elif op in (_c.ASSERT, _c.ASSERT_NOT):
-            _chars(av[1], out, literal)
+            _walk(av[1], repeated, literal, in_repeat)
+        if in_repeat:
+            repeated.extend(chars)
 
 
-def adversarial_inputs(pattern: str, flags: int = 0) -> list[str]:
-    """Lines of about 100 kB built to make a backtracking regex slow: each character the
-    pattern uses repeated, pairs of them alternated, the pattern's literal skeleton repeated,
-    and the skeleton with its last character dropped (a near miss)."""
-    chars: list[str] = []
+def adversarial_inputs(pattern: str, flags: int = 0, size: int = SIZE) -> list[str]:
+    """Lines of ``size`` characters built to make a backtracking regex slow: a run of each
+    character the pattern repeats, the two most used ones alternated, the pattern's literal
+    skeleton repeated, and the skeleton missing its last character followed by a run of the
+    repeated characters (a near miss that reaches every repeat)."""
+    repeated: list[str] = []
     literal: list[str] = []
-    _chars(_p.parse(pattern, flags), chars, literal)
-    uniq = list(dict.fromkeys(chars + ["a", "1", " ", ":", "/", ".", "'", '"']))
-    inputs = [c * SIZE for c in uniq]
-    for a, b in zip(uniq, uniq[1:]):
-        inputs.append((a + b) * (SIZE // 2))
+    _walk(_p.parse(pattern, flags), repeated, literal, False)
+    uniq = list(dict.fromkeys(repeated))[:8]
+    inputs = [c * size for c in uniq]
+    if len(uniq) >= 2:
+        inputs.append((uniq[0] + uniq[1]) * (size // 2))
     skeleton = "".join(literal) or "a"
-    inputs.append((skeleton * (SIZE // len(skeleton) + 1))[:SIZE])
-    near = skeleton[:-1] or "a"
-    inputs.append((near + "a1 " ) * (SIZE // (len(near) + 3)))
+    inputs.append((skeleton * (size // len(skeleton) + 1))[:size])
+    near = (skeleton[:-1] or "a") + "".join(uniq or ["a"]) * 40
+    inputs.append((near * (size // len(near) + 1))[:size])
     return inputs

@@ -11,7 +11,7 @@ import time
 import httpx
 
 
-def incident_logs(base: float | None = None, buckets: int = 30) -> list[dict]:
+def incident_logs(base: float | None = None, buckets: int = 60) -> list[dict]:
     """``buckets`` x 10 s of normal traffic from api/orders/db, then db runs out of disk and
     orders starts failing on its upstream; a few normal buckets after close the window."""
     base = time.time() - (buckets + 20) * 10 if base is None else base

@@ -99,3 +99,125 @@ def test_docs_links_resolve():
             if not (page.parent / target).exists():
                 broken.append(f"{page.name} -> {target}")
     assert not broken, broken
+
+
+# --- config reference ---------------------------------------------------------------------
+
+
+def _config_doc() -> str:
+    return (DOCS / "config.md").read_text(encoding="utf-8")
+
+
+def _missing(keys, text) -> list[str]:
+    return sorted(k for k in keys if f"`{k}`" not in text)
+
+
+def test_every_pipeline_config_key_is_documented():
+    from rca.train.config import CHOICES, SCHEMA
+
+    keys = [f"{sec}.{key}" if sec else key for sec, table in SCHEMA.items() for key in table]
+    assert len(keys) > 20
+    text = _config_doc()
+    assert not _missing(keys, text), f"pipeline keys missing from docs/config.md: {_missing(keys, text)}"
+    choices = [c for values in CHOICES.values() for c in values]
+    assert not _missing(choices, text), f"choices missing: {_missing(choices, text)}"
+
+
+def test_every_shipped_pipeline_config_is_listed():
+    text = _config_doc()
+    shipped = [f"pipelines/{p.name}" for p in sorted((ROOT / "pipelines").glob("*.toml"))]
+    assert shipped
+    assert not _missing(shipped, text), f"configs not listed: {_missing(shipped, text)}"
+
+
+def test_every_service_setting_is_documented():
+    from dataclasses import fields
+
+    from rca.service.config import DEFAULT_THRESHOLDS, ServiceConfig
+
+    keys = [f.name for f in fields(ServiceConfig)]
+    keys += [f"thresholds.{k}" for k in DEFAULT_THRESHOLDS]
+    text = _config_doc()
+    assert not _missing(keys, text), f"service settings missing: {_missing(keys, text)}"
+
+
+def test_every_forecast_threshold_is_documented():
+    from rca.detect.forecast import DEFAULT_THRESHOLDS
+
+    text = _config_doc()
+    missing = [k for k in DEFAULT_THRESHOLDS if f"`{k}`" not in text]
+    assert not missing, f"forecast thresholds missing: {missing}"
+
+
+def test_every_remediation_entry_key_is_documented():
+    from rca.fixes import entry
+
+    keys = sorted(entry._ENTRY_KEYS) + [f"signature.{k}" for k in sorted(entry._SIGNATURE_KEYS)]
+    assert "id" in keys and "signature.patterns" in keys
+    text = _config_doc()
+    assert not _missing(keys, text), f"remediation keys missing: {_missing(keys, text)}"
+
+
+# --- rca analyze --json schema ------------------------------------------------------------
+
+
+def _key_paths(value, prefix=""):
+    """``{"a": [{"b": 1}]}`` -> ``{"a", "a[].b"}``."""
+    paths = set()
+    if isinstance(value, dict):
+        for k, v in value.items():
+            path = f"{prefix}.{k}" if prefix else k
+            paths.add(path)
+            paths |= _key_paths(v, path)
+    elif isinstance(value, list):
+        for item in value:
+            paths |= _key_paths(item, f"{prefix}[]")
+    return paths
+
+
+def _sample_incident() -> Path:
+    samples = sorted(p for p in (ROOT / "data" / "samples").glob("*") if (p / "logs").is_dir())
+    assert samples, "no sample incident under data/samples/ (expected <scenario>/logs/)"
+    return samples[0]
+
+
+def test_analyze_json_output_matches_the_documented_schema(run_cli):
+    import json
+
+    sample = _sample_incident()
+    args = ["analyze", str(sample / "logs"), "--json"]
+    if (sample / "metrics.csv").is_file():
+        args += ["--metrics", str(sample / "metrics.csv")]
+    if (sample / "deps.yaml").is_file():
+        args += ["--deps", str(sample / "deps.yaml")]
+    code, out, err = run_cli(*args)
+    assert code == 0, err
+    doc = json.loads(out)
+    assert doc["incident"] is not None and doc["root_causes"], "the sample should be an incident"
+    emitted = _key_paths(doc)
+    assert {"root_causes[].evidence[].line", "suggestions[].id", "incident.start"} <= emitted
+    text = (DOCS / "analyze-json.md").read_text(encoding="utf-8")
+    undocumented = sorted(k for k in emitted if f"`{k}`" not in text)
+    assert not undocumented, f"keys of rca analyze --json missing from docs/analyze-json.md: {undocumented}"
+
+
+# --- the examples in the docs run ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("page", ["extending.md"])
+def test_python_examples_in_docs_run(page, tmp_path, monkeypatch):
+    """Every ```python block of the page runs, in order, in one namespace."""
+    text = (DOCS / page).read_text(encoding="utf-8")
+    blocks = re.findall(r"^```python\n(.*?)^```", text, flags=re.S | re.M)
+    assert blocks, f"{page} has no python examples"
+    monkeypatch.chdir(tmp_path)
+    for i, block in enumerate(blocks):
+        namespace: dict = {"__name__": f"docs_example_{i}"}
+        exec(compile(block, f"{page}[python block {i + 1}]", "exec"), namespace)
+
+
+def test_every_online_detector_is_documented():
+    from rca.detect.online import DETECTORS
+
+    text = _config_doc()
+    assert not _missing(DETECTORS, text), f"detectors missing: {_missing(DETECTORS, text)}"

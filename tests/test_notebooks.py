@@ -8,6 +8,7 @@ the kernel is the interpreter running the tests (a throw-away kernelspec pointin
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import time
@@ -24,6 +25,7 @@ NB_DIR = ROOT / "notebooks"
 NOTEBOOKS = sorted(NB_DIR.glob("*.ipynb"))
 TIMEOUT_PER_CELL = 120  # seconds; the four notebooks together take well under 90 s
 KERNEL_NAME = "rca-test-python"
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
 def test_there_are_notebooks():
@@ -90,7 +92,7 @@ def test_notebook_executes(path, kernel_dir, monkeypatch):
     try:
         client.execute()
     except nbclient.exceptions.CellExecutionError as exc:  # show the notebook's own traceback
-        pytest.fail(f"{path.name} failed:\n{exc}")
+        pytest.fail(f"{path.name} failed:\n{ANSI.sub('', str(exc))[-6000:]}")
     elapsed = time.perf_counter() - start
     images = [
         out

@@ -20,10 +20,13 @@ def read_events(paths: Sequence[str | Path]) -> pd.DataFrame:
     """All log files (folders are read whole) as one events frame, one row per record.
 
     Records without a timestamp inherit the previous one of their file (or the next one); a
-    file with no timestamps at all is given one second per record. Templates are mined online
-    and every event gets its template's final text.
+    file with no timestamps at all is given one second per record. Templates are mined only
+    for warning-or-worse events (the only ones the ranking looks at); the others get an empty
+    ``template_id``. Every mined event gets its template's final text.
     """
     from rca.ingest import read_records
+    from rca.rank.logs import severity
+
     try:
         from rca.templates import TemplateMiner
     except ImportError:  # package exports still settling
@@ -32,24 +35,27 @@ def read_events(paths: Sequence[str | Path]) -> pd.DataFrame:
     missing = [str(p) for p in paths if not Path(p).exists()]
     if missing:
         raise InputError(f"no such file or folder: {', '.join(missing)}")
-    miner = TemplateMiner()
-    add = miner.add
-    rows = []
-    append = rows.append
-    for rec in read_records([str(p) for p in paths]):
-        match = add(rec.message)
-        append((rec.timestamp, rec.service, rec.level, match.template_id, rec.message,
-                rec.source, rec.line))
-    frame = pd.DataFrame(rows, columns=["timestamp", "service", "level", "template_id", "message",
-                                        "source", "line"])
+    rows = [(r.timestamp, r.service, r.level, r.message, r.source, r.line)
+            for r in read_records([str(p) for p in paths])]
+    frame = pd.DataFrame(rows, columns=["timestamp", "service", "level", "message", "source",
+                                        "line"])
     if frame.empty:
         return pd.DataFrame(columns=EVENT_COLUMNS)
-    frame["template"] = _final_templates(miner, frame)
     frame["service"] = frame["service"].fillna("").astype(str)
     nameless = frame["service"] == ""
     if nameless.any():
         frame.loc[nameless, "service"] = frame.loc[nameless, "source"].map(_service_from_source)
     frame["timestamp"] = _fill_times(frame)
+    frame["template_id"] = ""
+    frame["template"] = ""
+    bad = (severity(frame) > 0).to_numpy()
+    if bad.any():
+        miner = TemplateMiner()
+        add = miner.add
+        ids = [add(m).template_id for m in frame.loc[bad, "message"]]
+        sub = frame.loc[bad, ["message"]].assign(template_id=ids)
+        frame.loc[bad, "template"] = _final_templates(miner, sub).to_numpy()
+        frame.loc[bad, "template_id"] = sub["template_id"].to_numpy()
     return frame[EVENT_COLUMNS]
 
 

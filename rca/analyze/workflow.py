@@ -31,9 +31,12 @@ EVIDENCE_LINES = 3
 
 def analyze_frames(events: pd.DataFrame | None = None, metrics: pd.DataFrame | None = None,
                    edges: Sequence[tuple[str, str]] = (), fault_time: pd.Timestamp | None = None,
-                   metrics_source: str = "metrics", suggest: bool = True) -> Analysis:
+                   metrics_source: str = "metrics", suggest: bool = True, feedback=None
+                   ) -> Analysis:
     """Analyse an events frame (see :mod:`rca.rank.logs`) and/or a time-indexed wide metrics
-    frame. ``fault_time`` None means: detect the onset."""
+    frame. ``fault_time`` None means: detect the onset. ``feedback`` is an optional
+    :class:`rca.fixes.FeedbackStore`: fixes of similar resolved incidents are suggested and this
+    incident is remembered under its id."""
     has_logs = events is not None and not events.empty
     has_metrics = metrics is not None and not metrics.empty
     if not has_logs and not has_metrics:
@@ -75,13 +78,14 @@ def analyze_frames(events: pd.DataFrame | None = None, metrics: pd.DataFrame | N
         services |= {rank_metrics.service_of(c) for c in metrics.columns}
     graph = list(edges)
     if not graph and templates is not None:
-        graph = infer_edges(templates[templates["score"] > 0], services)
+        graph = infer_edges(_hot_messages(events, templates, onset), services)
         if graph:
             notes.append("dependency graph inferred from errors naming other services: "
                          + ", ".join(f"{a}->{b}" for a, b in graph))
 
     end = _data_end(events, metrics)
     ranked = rank_combine.combine(log_services, metric_services, graph, onset=onset, end=end)
+    ranked = ranked.astype(object).where(ranked.notna(), None)
     causes = []
     for i, row in enumerate(ranked.head(TOP_K).itertuples(index=False), start=1):
         evidence = _log_evidence(events, row, onset) + _metric_evidence(metric_table, row,
@@ -92,20 +96,20 @@ def analyze_frames(events: pd.DataFrame | None = None, metrics: pd.DataFrame | N
 
     start = onset
     incident_end = _incident_end(events, templates, onset, end)
-    iid = "inc-" + hashlib.sha1(
-        f"{start}|{'|'.join(c.service for c in causes)}".encode()).hexdigest()[:8]
+    clues = _clues(events, templates, causes, onset)
+    iid = _incident_id(_dt(start), [c.service for c in causes], clues)
     incident = Incident(start=_dt(start), end=_dt(incident_end),
                         onset=None if fault_time is not None else _dt(onset), id=iid,
                         services=tuple(ranked["service"]))
-    suggestions = _suggest(events, templates, causes, onset, notes) if suggest else []
+    suggestions = _suggest(clues, iid, feedback, notes) if suggest else []
     return Analysis(incident=incident, root_causes=tuple(causes), suggestions=tuple(suggestions),
                     timeline=_timeline(events, sev) if has_logs else None,
                     notes=tuple(notes), metrics=_metric_view(metrics, metric_table, onset))
 
 
 def analyze_paths(inputs: Sequence[str | Path] = (), metrics: Sequence[str | Path] = (),
-                  deps: str | Path | None = None, fault_time=None, suggest: bool = True
-                  ) -> Analysis:
+                  deps: str | Path | None = None, fault_time=None, suggest: bool = True,
+                  feedback=None) -> Analysis:
     """Read logs (files or folders), metric CSVs and a dependency file, then analyse."""
     from rca.analyze import inputs as io
 
@@ -119,7 +123,7 @@ def analyze_paths(inputs: Sequence[str | Path] = (), metrics: Sequence[str | Pat
     edges = io.read_edges(deps)
     source = ", ".join(Path(m).name for m in metrics) if metrics else "metrics"
     return analyze_frames(events, wide, edges, io.parse_time(fault_time),
-                          metrics_source=source, suggest=suggest)
+                          metrics_source=source, suggest=suggest, feedback=feedback)
 
 
 # --- helpers -------------------------------------------------------------------------------
@@ -147,6 +151,16 @@ def _incident_end(events, templates, onset, end):
     mine = pd.MultiIndex.from_frame(events[["service", "template_id"]]).isin(keys)
     last = events.loc[mine & (events["timestamp"] >= onset).to_numpy(), "timestamp"]
     return last.max() if not last.empty else end
+
+
+def _hot_messages(events, templates, onset, per_template: int = 5) -> pd.DataFrame:
+    """``service, text``: the first few messages after the onset of every anomalous template."""
+    hot = templates[templates["score"] > 0]
+    keys = pd.MultiIndex.from_frame(hot[["service", "template_id"]])
+    mine = pd.MultiIndex.from_frame(events[["service", "template_id"]]).isin(keys)
+    sel = events[mine & (events["timestamp"] >= onset).to_numpy()]
+    sel = sel.groupby(["service", "template_id"], sort=False).head(per_template)
+    return pd.DataFrame({"service": sel["service"], "text": sel["message"]})
 
 
 def _log_evidence(events, row, onset) -> list[Evidence]:
@@ -201,39 +215,55 @@ def _metric_view(metrics, table, onset, top: int = 6) -> pd.DataFrame | None:
     return rank_metrics.robust_z(normal, metrics[cols])
 
 
-def _suggest(events, templates, causes, onset, notes: list[str]) -> list[Suggestion]:
-    """Fix suggestions for the top candidates' anomalous messages (rca.fixes)."""
-    try:
-        from rca.fixes import Library
-    except ImportError:
-        return []
-    texts: list[tuple[str, str]] = []
+def _clues(events, templates, causes, onset) -> list[tuple]:
+    """``(service, text, level, metric_hint)`` for the top candidates, most important first:
+    each one's anomalous messages (one per template), then its metric and silence hints."""
+    clues: list[tuple] = []
     for cause in causes[:3]:
         if events is not None and templates is not None and not templates.empty:
             hot = templates[(templates["service"] == cause.service) & (templates["score"] > 0)]
             sel = events[(events["service"] == cause.service) & (events["timestamp"] >= onset)
                          & events["template_id"].isin(hot["template_id"]).to_numpy()]
-            for msg in sel.drop_duplicates("template_id")["message"].head(5):
-                texts.append((str(msg), cause.service))
+            first = sel.drop_duplicates("template_id").set_index("template_id")
+            for tid in hot["template_id"]:  # strongest template first
+                if tid in first.index:
+                    clues.append((cause.service, str(first.at[tid, "message"]),
+                                  first.at[tid, "level"], None))
         if cause.metric:
-            texts.append((_metric_hint(cause.metric), cause.service))
-        if any(r == "went silent" for r in cause.reasons):
-            texts.append((f"service {cause.service} stopped logging", cause.service))
-    if not texts:
+            clues.append((cause.service, None, None, _metric_hint(cause.metric)))
+        if any("silent" in r for r in cause.reasons):
+            clues.append((cause.service, None, None, f"{cause.service} logs stopped (silent)"))
+    return clues
+
+
+def _suggest(clues, incident_id: str, feedback, notes: list[str]) -> list[Suggestion]:
+    """Fix suggestions from the remediation library (and resolved incidents, if a feedback
+    store is given); the incident's signatures are remembered for later feedback."""
+    if not clues:
         return []
     try:
-        return list(Library.load().suggest(texts))
+        from rca.fixes import Library
+    except ImportError:
+        return []
+    try:
+        if feedback is not None:
+            feedback.remember_incident(incident_id, [c[1] for c in clues if c[1]],
+                                       list(dict.fromkeys(c[0] for c in clues)))
+        return list(Library.load().suggest(clues, feedback=feedback))
     except Exception as exc:  # noqa: BLE001 - suggestions must never sink the analysis
         notes.append(f"fix suggestions unavailable: {exc}")
         return []
 
 
+def _incident_id(start, services, clues) -> str:
+    try:
+        from rca.fixes import incident_id
+    except ImportError:
+        key = f"{start}|{'|'.join(services)}"
+        return "inc-" + hashlib.sha1(key.encode()).hexdigest()[:10]
+    return incident_id(start, services, [c[1] for c in clues if c[1]])
+
+
 def _metric_hint(series: str) -> str:
-    metric = rank_metrics.metric_of(series).lower()
-    if "cpu" in metric:
-        return f"metric {series}: cpu saturation"
-    if "mem" in metric:
-        return f"metric {series}: memory growth"
-    if "lat" in metric:
-        return f"metric {series}: latency increase"
-    return f"metric {series}: anomalous"
+    """``orders_mem`` -> ``"orders_mem rising"`` (the ranker scores upward moves only)."""
+    return f"{series} rising"

@@ -51,7 +51,9 @@ for _module in (parse_cmd, train_cmd, score_cmd, analyze_cmd, fixes_cmd, simulat
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI on ``argv`` and return the exit code (never calls ``sys.exit``)."""
     try:
-        app(args=argv, prog_name="rca", standalone_mode=False)
+        rv = app(args=argv, prog_name="rca", standalone_mode=False)
+        if isinstance(rv, int):  # click returns typer.Exit codes when not standalone
+            return rv
     except typer.Exit as exc:  # raised by commands
         return int(exc.exit_code)
     except SystemExit as exc:  # click usage errors in non-standalone mode

@@ -34,11 +34,14 @@ class ScoreCalibrator:
         below the top ``tail`` fraction are merged pairwise (their weights add up).
     tail
         Fraction of upper scores used to fit the exponential tail.
+    warmup
+        Scores are 0 until this many raw scores were learned.
     """
 
-    def __init__(self, size: int = 2048, tail: float = 0.05):
+    def __init__(self, size: int = 2048, tail: float = 0.05, warmup: int = 30):
         self.size = size
         self.tail = tail
+        self.warmup = warmup
         self.sorted_: list[float] = []
         self.weights_: list[float] = []
         self.n_ = 0
@@ -80,7 +83,7 @@ class ScoreCalibrator:
 
     def calibrate(self, raw: float) -> float:
         """``1 - tail_probability(raw)`` in ``[0, 1)``."""
-        if raw is None or not math.isfinite(raw):
+        if raw is None or not math.isfinite(raw) or self.n_ < self.warmup:
             return 0.0
         return 1.0 - self.tail_probability(raw)
 
@@ -90,12 +93,12 @@ class ScoreCalibrator:
         return out
 
     def to_dict(self) -> dict:
-        return {"size": self.size, "tail": self.tail, "sorted": self.sorted_,
+        return {"size": self.size, "tail": self.tail, "warmup": self.warmup, "sorted": self.sorted_,
                 "weights": self.weights_, "n": self.n_}
 
     @classmethod
     def from_dict(cls, d: dict) -> "ScoreCalibrator":
-        cal = cls(size=d["size"], tail=d["tail"])
+        cal = cls(size=d["size"], tail=d["tail"], warmup=d.get("warmup", 30))
         cal.sorted_ = [float(v) for v in d["sorted"]]
         cal.weights_ = [float(v) for v in d["weights"]]
         cal.n_ = int(d["n"])

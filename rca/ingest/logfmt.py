@@ -8,6 +8,10 @@ from rca.ingest.fields import from_mapping
 from rca.ingest.timestamps import TimeParser
 
 _PAIR = re.compile(r'([^\s="]+)=("(?:[^"\\]|\\.)*"|[^\s]*)')
+_KEY = r"[A-Za-z_@][\w.\-/@]*"
+#: a whole logfmt line: pairs (or bare keys) separated by spaces, nothing else
+_LINE = re.compile(r'\s*(?:' + _KEY + r'(?:=(?:"(?:[^"\\]|\\.)*"|[^\s"]*))?\s+)*'
+                   + _KEY + r'(?:=(?:"(?:[^"\\]|\\.)*"|[^\s"]*))?\s*')
 
 
 def parse_logfmt(line: str) -> dict[str, str]:
@@ -36,8 +40,7 @@ class LogfmtParser:
         s = line.lstrip()
         if not s or s[0] in "{[<" or "=" not in s:
             return None
-        m = _PAIR.match(s)
-        if m is None:
+        if _LINE.fullmatch(s) is None:
             return None
         pairs = parse_logfmt(s)
         if len(pairs) < 2:

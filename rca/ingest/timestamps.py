@@ -25,6 +25,7 @@ from typing import Callable
 from rca.errors import ConfigError
 
 UTC = timezone.utc
+_fromiso = datetime.fromisoformat
 _MONTHS = {m: i for i, m in enumerate(
     ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1)}
 _MON = r"(?P<mon>Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*"
@@ -118,7 +119,10 @@ class TimeParser:
     def _parse(self, text: str) -> datetime | None:
         if len(text) >= 10 and text[4] == "-" and text[7] == "-":
             try:
-                return self._finish(datetime.fromisoformat(text))
+                if self._zone is UTC and len(text) > 16 and text[-1] != "Z" \
+                        and "+" not in text[10:] and "-" not in text[16:]:
+                    return _fromiso(text + "+00:00")  # (keyword calls such as replace are slow)
+                return self._finish(_fromiso(text))
             except ValueError:
                 pass
         order = self._order
@@ -149,12 +153,13 @@ class TimeParser:
                 year = 2000 + int(g["yy"])
             else:
                 return self._no_year(month, day, hms, micro, g.get("z"))
-            dt = datetime(year, month, day, *hms, micro)
+            if g.get("z"):
+                return datetime(year, month, day, *hms, micro, _zone(g["z"])).astimezone(UTC)
+            if self._zone is UTC:
+                return datetime(year, month, day, *hms, micro, UTC)
+            return self._finish(datetime(year, month, day, *hms, micro))
         except (ValueError, KeyError):
             return None
-        if g.get("z"):
-            return dt.replace(tzinfo=_zone(g["z"])).astimezone(UTC)
-        return self._finish(dt)
 
     def _no_year(self, month, day, hms, micro, zone) -> datetime | None:
         year = self.year if self.year is not None else self._now.year
@@ -171,7 +176,8 @@ class TimeParser:
     def _finish(self, dt: datetime) -> datetime:
         if dt.tzinfo is None:
             if self._zone is UTC:
-                return dt.replace(tzinfo=UTC)
+                return datetime(dt.year, dt.month, dt.day, dt.hour, dt.minute, dt.second,
+                                dt.microsecond, UTC)
             return dt.replace(tzinfo=self._zone).astimezone(UTC)
         if dt.tzinfo is UTC:
             return dt

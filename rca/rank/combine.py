@@ -3,8 +3,9 @@
 Each source is scaled to [0, 1] by its strongest service, the sources present are averaged,
 and two propagation rules adjust the result:
 
-* victim: a service with an anomalous callee (given or inferred edges) that started no later
-  is scaled by :data:`VICTIM` — its errors are most likely the callee's fault showing through;
+* victim: a service with anomalous callees (given or inferred edges, direct or further down)
+  that started no later is scaled by :data:`VICTIM` once per such callee — its errors are most
+  likely their fault showing through, the more so the more hops away;
 * timing: without a callee to blame, services that became anomalous later than the first one
   are scaled by ``1 / (1 + delay / tau)``, ``tau`` being :data:`TAU` of the incident's span
   (at least a second).
@@ -56,8 +57,10 @@ def combine(log_services: pd.DataFrame | None, metric_services: pd.DataFrame | N
             if kind == "log":
                 row["template_id"], row["template"] = r.get("template_id"), r.get("template")
                 row["silent"] = bool(r.get("silent", False))
-                row["reasons"].append("went silent" if row["silent"] and not row["template"]
-                                      else "new or surging error signature")
+                if row["template"]:
+                    row["reasons"].append("new or surging error signature")
+                if row["silent"]:
+                    row["reasons"].append("went silent (stopped logging)")
             else:
                 row["series"] = r.get("series")
                 row["reasons"].append(f"metric {r.get('series')} moved {float(r['score']):.1f} "
@@ -79,10 +82,10 @@ def combine(log_services: pd.DataFrame | None, metric_services: pd.DataFrame | N
     for i, svc in enumerate(table["service"]):
         f = 1.0
         if svc in blamed:
-            f *= VICTIM
-            table.at[i, "victim_of"] = blamed[svc]
+            f *= VICTIM ** len(blamed[svc])
+            table.at[i, "victim_of"] = blamed[svc][0]
             table.at[i, "reasons"] = table.at[i, "reasons"] + [
-                f"likely a victim: its callee {blamed[svc]} was anomalous first"]
+                "likely a victim: " + ", ".join(blamed[svc]) + " (called by it) went wrong first"]
         elif tau is not None and starts[svc] is not None:
             delay = (starts[svc] - first).total_seconds()
             f /= 1.0 + delay / tau

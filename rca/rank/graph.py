@@ -45,18 +45,19 @@ def parse_edges(data: Any) -> list[tuple[str, str]]:
     return edges
 
 
-def infer_edges(templates: pd.DataFrame, services: Iterable[str]) -> list[tuple[str, str]]:
-    """Caller -> callee edges from error templates of one service that name another one
-    ("upstream payment returned 503" in front-end gives front-end -> payment)."""
+def infer_edges(texts: pd.DataFrame, services: Iterable[str]) -> list[tuple[str, str]]:
+    """Caller -> callee edges from error messages of one service that name another one
+    ("upstream payment returned 503" in front-end gives front-end -> payment). ``texts`` has
+    columns ``service`` and ``text`` (raw messages: templates may have masked the name)."""
     names = sorted({s for s in services if s and len(s) >= 2}, key=len, reverse=True)
-    if templates.empty or not names:
+    if texts.empty or not names:
         return []
     pattern = re.compile(r"(?<![\w-])(" + "|".join(re.escape(n) for n in names) + r")(?![\w-])",
                          re.IGNORECASE)
     lower = {n.lower(): n for n in names}
     edges = set()
-    for service, text in zip(templates["service"], templates["template"].astype(str)):
-        for m in pattern.finditer(text):
+    for service, text in zip(texts["service"], texts["text"].astype(str)):
+        for m in pattern.finditer(text[:2000]):
             callee = lower[m.group(1).lower()]
             if callee != service:
                 edges.add((service, callee))
@@ -83,21 +84,22 @@ def downstream(edges: Iterable[tuple[str, str]]) -> dict[str, set[str]]:
 
 
 def victims(starts: dict[str, pd.Timestamp | None], edges: Iterable[tuple[str, str]],
-            slack: pd.Timedelta = pd.Timedelta(0)) -> dict[str, str]:
-    """Anomalous services explained by an anomalous callee that started no later than them
-    (within ``slack``): ``{victim: callee}``. ``starts`` holds only anomalous services."""
+            slack: pd.Timedelta = pd.Timedelta(0)) -> dict[str, list[str]]:
+    """Anomalous services explained by anomalous callees (direct or further down) that started
+    no later than them (within ``slack``): ``{victim: [callee, ...]}``, earliest callee first.
+    ``starts`` holds only anomalous services (start None = unknown, never later)."""
     closure = downstream(edges)
-    out: dict[str, str] = {}
+    out: dict[str, list[str]] = {}
     for svc, t in starts.items():
-        best = None
+        blamed = []
         for callee in closure.get(svc, ()):
             if callee not in starts:
                 continue
             tc = starts[callee]
             if t is None or tc is None or pd.isna(t) or pd.isna(tc) or tc <= t + slack:
-                if best is None or (tc is not None and not pd.isna(tc)
-                                    and (starts.get(best) is None or tc < starts[best])):
-                    best = callee
-        if best is not None:
-            out[svc] = best
+                blamed.append(callee)
+        if blamed:
+            far = pd.Timestamp.max.tz_localize("UTC")
+            out[svc] = sorted(blamed, key=lambda c: (far if starts[c] is None or pd.isna(starts[c])
+                                                     else starts[c], c))
     return out

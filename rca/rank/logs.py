@@ -35,13 +35,16 @@ TEMPLATE_COLUMNS = ["service", "template_id", "template", "severity", "n_before"
 
 def severity(frame: pd.DataFrame) -> pd.Series:
     """Severity weight per event: by level, else 1.0 when the message reads like an error."""
-    level = frame["level"].astype("string").str.upper()
-    sev = level.map(SEVERITY).astype(float).fillna(0.0)
-    unlevelled = level.isna() | (level == "")
+    codes, uniques = pd.factorize(frame["level"], use_na_sentinel=True)
+    weights = np.array([SEVERITY.get(str(u).upper(), 0.0) for u in uniques] + [0.0])
+    sev = weights[codes]  # code -1 (missing) picks the trailing 0.0
+    unlevelled = codes == -1
+    if len(uniques):
+        unlevelled |= np.isin(codes, [i for i, u in enumerate(uniques) if str(u).strip() == ""])
     if unlevelled.any():
         words = frame.loc[unlevelled, "message"].astype(str).str.contains(ERROR_WORDS)
-        sev.loc[unlevelled] = np.where(words, 1.0, 0.0)
-    return sev
+        sev[unlevelled] = np.where(words.to_numpy(), 1.0, 0.0)
+    return pd.Series(sev, index=frame.index, dtype=float)
 
 
 def log_onset(frame: pd.DataFrame, bins: int = 200) -> pd.Timestamp | None:

@@ -172,8 +172,7 @@ def create_app(config: ServiceConfig | None = None):
     @app.get("/reliability")
     async def get_reliability():
         _ready_store()
-        return reliability(rt.reader, config.thresholds, config.alarm_threshold,
-                           config.silence_seconds)
+        return reliability(rt.reader, config.thresholds, rt.threshold, config.silence_seconds)
 
     @app.get("/v1/stats")
     async def stats():

@@ -41,7 +41,7 @@ class ServiceConfig:
     scorer: str = "thread"  # thread | process | off
     score_batch: int = 5000  # rows the scorer reads per step
     bucket_seconds: float = 10.0  # log counts per service are scored per bucket of event time
-    alarm_threshold: float = 0.95  # calibrated score at or above which a point is an alarm
+    alarm_threshold: float | None = None  # calibrated score of an alarm; None: the detector's
     incident_gap_seconds: float = 300.0  # alarms further apart than this start a new incident
     analysis_interval_seconds: float = 2.0  # least wall time between re-analyses of an incident
     silence_seconds: float = 60.0  # a service silent longer than this (wall time) is anomalous
@@ -94,7 +94,7 @@ class ServiceConfig:
         for name in ("max_body_bytes", "max_line_bytes", "queue_max_events", "score_batch"):
             if int(getattr(self, name)) <= 0:
                 raise ConfigError(f"{name} must be positive")
-        if not 0 < self.alarm_threshold <= 1:
+        if self.alarm_threshold is not None and not 0 < self.alarm_threshold <= 1:
             raise ConfigError("alarm_threshold must be in (0, 1]")
         return self
 

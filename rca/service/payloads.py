@@ -23,12 +23,15 @@ _MSG_KEYS = ("message", "msg", "body", "log", "text", "event")
 _TS_KEYS = ("timestamp", "time", "ts", "@timestamp", "datetime", "date")
 _SVC_KEYS = ("service", "service.name", "service_name", "app", "application", "name", "logger")
 _LVL_KEYS = ("level", "severity", "levelname", "log.level", "lvl", "loglevel", "severityText")
-_LEVEL_WORDS = {
+_USED = frozenset(_MSG_KEYS + _TS_KEYS + _SVC_KEYS + _LVL_KEYS)
+_ENCODE = json.JSONEncoder(separators=(",", ":"), default=str).encode
+_LEVEL_WORDS: dict[str, str] = {
     "trace": "TRACE", "debug": "DEBUG", "info": "INFO", "information": "INFO", "notice": "INFO",
     "warn": "WARN", "warning": "WARN", "error": "ERROR", "err": "ERROR", "fatal": "FATAL",
     "critical": "FATAL", "crit": "FATAL", "panic": "FATAL", "emerg": "FATAL", "alert": "FATAL",
     "severe": "ERROR",
 }
+_LEVEL_WORDS.update({k.upper(): v for k, v in _LEVEL_WORDS.items()})
 _LEVEL_IN_TEXT = re.compile(r"\b(TRACE|DEBUG|INFO|WARN(?:ING)?|ERROR|FATAL|CRITICAL|SEVERE)\b")
 _PROM_LINE = re.compile(
     r"^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)(?:\s+(-?\d+))?\s*$"
@@ -95,9 +98,11 @@ def level_of(value: Any) -> str | None:
 
 
 def _first(obj: dict, keys: Iterable[str]) -> Any:
+    get = obj.get
     for k in keys:
-        if k in obj and obj[k] not in (None, ""):
-            return obj[k]
+        v = get(k)
+        if v is not None and v != "":
+            return v
     return None
 
 
@@ -118,8 +123,7 @@ class LogParser:
                 items = self._loads(text)
                 if not isinstance(items, list):
                     raise InputError("expected a JSON array of log records")
-                for item in items:
-                    self._item(item, now, out)
+                self._batch(items, None, now, out)
             elif head == "{":
                 try:
                     whole = json.loads(text)
@@ -132,7 +136,15 @@ class LogParser:
                         self._item(item, now, out)
                 elif isinstance(whole, dict):
                     self._item(whole, now, out)
-                else:  # NDJSON
+                else:  # NDJSON: parse all lines in one call, line by line only on error
+                    lines = [ln for ln in text.splitlines() if ln.strip()]
+                    try:
+                        items = json.loads("[" + ",".join(lines) + "]")
+                    except ValueError:
+                        items = None
+                    if isinstance(items, list) and len(items) == len(lines):
+                        self._batch(items, lines, now, out)
+                        return out
                     for n, line in enumerate(text.splitlines(), 1):
                         if not line.strip():
                             continue
@@ -148,6 +160,51 @@ class LogParser:
                 if line.strip():
                     self._item(line, now, out)
         return out
+
+    def _batch(self, items: list, raws: list[str] | None, now: float, out: Parsed) -> None:
+        """The fast path for many records of the same shape: which key holds the message,
+        time, service and level is worked out once per distinct key set. ``raws`` (NDJSON
+        lines) become ``attrs`` as they are when a record has fields beyond those four."""
+        roles: dict[tuple, tuple | None] = {}
+        append = out.rows.append
+        default_svc = self.default_service
+        clip_at = self.max_line // 4
+        for i, item in enumerate(items):
+            if type(item) is not dict:
+                self._item(item, now, out)
+                continue
+            keys = tuple(item)
+            r = roles.get(keys, 0)
+            if r == 0:
+                r = roles[keys] = _roles(keys)
+            if r is None:
+                self._item(item, now, out)
+                continue
+            mk, tk, sk, lk, extra = r
+            msg = item[mk]
+            if type(msg) is not str or not msg:
+                self._item(item, now, out)
+                continue
+            if len(msg) > clip_at:
+                msg = self._clip(msg, out)
+            svc = item[sk] if sk else default_svc
+            if type(svc) is not str:
+                svc = default_svc if svc is None else str(svc)
+            ts = item[tk] if tk else None
+            if not (type(ts) is float and 1e8 < ts < 1e11):
+                ts = epoch(ts, now)
+            lvl = item[lk] if lk else None
+            if lvl is not None:
+                lvl = (_LEVEL_WORDS.get(lvl) if type(lvl) is str else None) or level_of(lvl)
+            attrs = None
+            if extra:
+                if raws is not None:
+                    attrs = raws[i]
+                else:
+                    attrs = _ENCODE({k: v for k, v in item.items() if k not in _USED})
+                if len(attrs) > self.max_line:
+                    attrs = attrs[: self.max_line]
+            append((ts, svc, lvl, msg, attrs))
 
     @staticmethod
     def _loads(text: str) -> Any:
@@ -184,23 +241,30 @@ class LogParser:
             return
         msg = _first(item, _MSG_KEYS)
         if isinstance(msg, dict):  # OTLP-like body {"stringValue": ...}
-            msg = msg.get("stringValue", json.dumps(msg, sort_keys=True))
+            msg = msg.get("stringValue", _ENCODE(msg))
         if msg is None:
             out.rejected += 1
             return
-        msg = self._clip(str(msg), out)
+        if not isinstance(msg, str):
+            msg = str(msg)
+        if len(msg) > self.max_line // 4:
+            msg = self._clip(msg, out)
         svc = _first(item, _SVC_KEYS)
         if isinstance(svc, dict):
             svc = svc.get("name")
         svc = str(svc) if svc is not None else (service or self.default_service)
-        ts = epoch(_first(item, _TS_KEYS), now)
-        lvl = level_of(_first(item, _LVL_KEYS))
-        used = {"message", "msg", "body", "log", "text", "event", "timestamp", "time", "ts",
-                "@timestamp", "datetime", "date", "service", "service.name", "service_name",
-                "app", "application", "name", "logger", "level", "severity", "levelname",
-                "log.level", "lvl", "loglevel", "severityText"}
-        extra = {k: v for k, v in item.items() if k not in used}
-        attrs = json.dumps(extra, default=str)[: self.max_line] if extra else None
+        ts = _first(item, _TS_KEYS)
+        ts = ts if type(ts) is float and 1e8 < ts < 1e11 else epoch(ts, now)
+        lvl = _first(item, _LVL_KEYS)
+        if lvl is not None:
+            lvl = (_LEVEL_WORDS.get(lvl) if type(lvl) is str else None) or level_of(lvl)
+        attrs = None
+        if len(item) > 2:
+            extra = {k: v for k, v in item.items() if k not in _USED}
+            if extra:
+                attrs = _ENCODE(extra)
+                if len(attrs) > self.max_line:
+                    attrs = attrs[: self.max_line]
         out.rows.append((ts, svc, lvl, msg, attrs))
 
     def _otlp(self, doc: dict, now: float, out: Parsed) -> None:
@@ -227,6 +291,22 @@ class LogParser:
                             attrs[k] = lr[k]
                     out.rows.append((ts, svc, lvl, self._clip(str(msg), out),
                                      json.dumps(attrs, default=str) if attrs else None))
+
+
+def _roles(keys: tuple) -> tuple | None:
+    """For a record's key set: (message key, time key, service key, level key, has extras),
+    the first present key of each role in priority order; None when there is no message key
+    or a key holds a nested service object (the general path handles those)."""
+    present = set(keys)
+
+    def pick(cands):
+        return next((k for k in cands if k in present), None)
+
+    mk = pick(_MSG_KEYS)
+    if mk is None:
+        return None
+    return (mk, pick(_TS_KEYS), pick(_SVC_KEYS), pick(_LVL_KEYS),
+            any(k not in _USED for k in keys))
 
 
 def _otlp_attrs(attrs: Any) -> dict:
@@ -261,29 +341,45 @@ def parse_metrics(body: bytes, content_type: str, now: float) -> Parsed:
         for item in doc:
             _metric_item(item, now, out)
     else:
-        for line in text.splitlines():
-            line = line.strip()
-            if not line or line.startswith("#"):
-                continue
+        _prometheus(text, now, out)
+    return out
+
+
+def _prometheus(text: str, now: float, out: Parsed) -> None:
+    """Prometheus text exposition; the series/service of each distinct ``name{labels}`` is
+    worked out once per body."""
+    known: dict[str, tuple[str, str]] = {}
+    append = out.rows.append
+    for line in text.splitlines():
+        line = line.strip()
+        if not line or line[0] == "#":
+            continue
+        key = line[: line.rindex("}") + 1] if "}" in line else line.split(None, 1)[0]
+        ident = known.get(key)
+        if ident is None:
             m = _PROM_LINE.match(line)
             if not m:
                 out.rejected += 1
                 continue
-            name, labels, value, ts_ms = m.groups()
+            name, labels = m.group(1), m.group(2)
             lab = dict(_PROM_LABEL.findall(labels or ""))
-            try:
-                v = float(value)
-            except ValueError:
-                out.rejected += 1
-                continue
-            if not math.isfinite(v):
-                out.rejected += 1
-                continue
             svc = lab.get("service") or lab.get("job") or lab.get("app")
             series = f"{svc}_{name}" if svc and not name.startswith(svc + "_") else name
-            ts = float(ts_ms) / 1000.0 if ts_ms else now
-            out.rows.append((ts, series, svc or service_of_series(series), v))
-    return out
+            ident = known[key] = (series, svc or service_of_series(series))
+        tail = line[len(key):].split()
+        if not tail or len(tail) > 2:
+            out.rejected += 1
+            continue
+        try:
+            v = float(tail[0])
+            ts = float(tail[1]) / 1000.0 if len(tail) == 2 else now
+        except ValueError:
+            out.rejected += 1
+            continue
+        if v != v or v in (float("inf"), float("-inf")):
+            out.rejected += 1
+            continue
+        append((ts, ident[0], ident[1], v))
 
 
 def _metric_item(item: Any, now: float, out: Parsed) -> None:

@@ -33,6 +33,10 @@ class Rejected(Exception):
 
 def _scorer_process(config: dict, stop, parent: int) -> None:  # pragma: no cover - subprocess
     cfg = ServiceConfig(**config)
+    try:
+        os.nice(5)  # ingest (acknowledging writes) comes first; scoring catches up
+    except OSError:
+        pass
     scorer = Scorer(cfg).open()
     watch = threading.Event()
 
@@ -51,6 +55,9 @@ class ServiceRuntime:
     def __init__(self, config: ServiceConfig):
         self.config = config
         self.token = config.effective_token()
+        from rca.service.scoring import default_threshold
+
+        self.threshold = config.alarm_threshold or default_threshold()
         self.counters: Counter = Counter()
         self.latency = {"logs": [0.0, 0], "metrics": [0.0, 0]}
         self.started = False

@@ -117,27 +117,74 @@ class _FallbackDetector:
         return o
 
 
-def new_detector(state: dict | None = None):
-    """A calibrated univariate streaming detector: ``score_learn(x) -> [0, 1]``, JSON state."""
-    real = _online()
-    if real is not None and hasattr(real, "service_detector"):
-        return real.service_detector(state)
-    return _FallbackDetector.from_json(state) if state else _FallbackDetector()
+class _RiverSeries:
+    """One series scored by the project's default online detector (river API, calibrated)."""
+
+    def __init__(self, det) -> None:
+        self.det = det
+
+    def score_learn(self, x: float) -> float:
+        d = {"x": x}
+        s = self.det.score_one(d)
+        self.det.learn_one(d)
+        return float(s)
+
+    def score_learn_many(self, values) -> list[float]:
+        return [float(v) for v in self.det.score_learn_many(values, key="x")]
+
+    def to_json(self) -> dict:
+        return {"novelty": self.det.to_dict()}
 
 
 def _online():
     try:
-        import rca.detect.online as online  # noqa: PLC0415
+        from rca.detect.online import DEFAULT_DETECTOR, NoveltyDetector, get_spec
     except ImportError:
         return None
-    return online
+    return NoveltyDetector, get_spec(DEFAULT_DETECTOR).threshold
 
 
-def time_to_threshold(points: Sequence[tuple[float, float]], threshold: float) -> float | None:
-    """Seconds until the recent linear trend of ``points`` [(t, v)] reaches ``threshold``."""
+def new_detector(state: dict | None = None):
+    """A calibrated univariate streaming detector: ``score_learn(x) -> [0, 1]``, JSON state."""
     real = _online()
-    if real is not None and hasattr(real, "time_to_threshold"):
-        return real.time_to_threshold(points, threshold)
+    if real is not None and (state is None or "novelty" in state):
+        cls = real[0]
+        return _RiverSeries(cls.from_dict(state["novelty"]) if state else cls())
+    return _FallbackDetector.from_json(state) if state else _FallbackDetector()
+
+
+def default_threshold() -> float:
+    """The alarm threshold that goes with :func:`new_detector`'s calibrated scores."""
+    real = _online()
+    return real[1] if real is not None else 0.95
+
+
+def silence_detector(state: dict | None = None):
+    """Per-source inter-arrival tracking (``rca.detect.silence``); None when not installed."""
+    try:
+        from rca.detect.silence import SilenceDetector
+    except ImportError:
+        return None
+    return SilenceDetector.from_dict(state) if state else SilenceDetector()
+
+
+def time_to_threshold(points: Sequence[tuple[float, float]], threshold: float,
+                      series: str = "series") -> tuple[float | None, str]:
+    """Seconds until the recent trend of ``points`` [(t, v)] reaches ``threshold``, and a
+    sentence saying so (``rca.detect.forecast``)."""
+    if not points:
+        return None, f"{series}: no data"
+    try:
+        from rca.detect.forecast import time_to_threshold as ttt
+    except ImportError:
+        ttt = None
+    if ttt is not None:
+        f = ttt([p[0] for p in points], [p[1] for p in points], threshold, series=series)
+        return f.eta_seconds, f.message
+    return _linear_eta(points, threshold), ""
+
+
+def _linear_eta(points: Sequence[tuple[float, float]], threshold: float) -> float | None:
     if len(points) < 5:
         return None
     ts = [p[0] for p in points]

@@ -72,6 +72,8 @@ class Scorer:
             "buckets": st.get("buckets", []),
         }
         self.latency_sum, self.latency_count = st.get("latency", [0.0, 0])
+        self.threshold = self.config.alarm_threshold or scoring.default_threshold()
+        self.silence = scoring.silence_detector(st.get("silence"))
         self.miner = scoring.Miner(st.get("miner"))
         self.dets = {k: scoring.new_detector(v) for k, v in st.get("dets", {}).items()}
         self.owner = f"{os.getpid()}-{time.time_ns()}"
@@ -125,8 +127,7 @@ class Scorer:
         self._touched: set[str] = set()
         for row in logs:
             self._log(row, wall)
-        for row in mets:
-            self._metric(row, wall)
+        self._metrics(mets, wall)
         if logs or mets:
             self._track_buckets(logs, mets)
         self._close_stale_buckets()
@@ -214,7 +215,7 @@ class Scorer:
             s["error_rate"] = err / n if n else 0.0
             s["score"] = score
             ts = b * bs
-            alarm = score >= self.config.alarm_threshold and err > 0
+            alarm = score >= self.threshold and err > 0
             self._scores.append((service, "logs", "errors", ts, score, int(alarm), float(err)))
             if alarm:
                 self._alarms.append({"ts": ts, "service": service, "kind": "logs",
@@ -233,20 +234,35 @@ class Scorer:
                 self._close_bucket(name, s, None)
 
     # -- metrics -------------------------------------------------------------------------------
-    def _metric(self, row: tuple, wall: float) -> None:
-        _id, ts, series, service, value = row
+    def _metrics(self, rows: list, wall: float) -> None:
+        """Score metric rows per series (vectorised when the detector allows), in row order
+        within each series."""
+        by: dict[str, list] = {}
+        for row in rows:
+            by.setdefault(row[2], []).append(row)
+        for series, rs in by.items():
+            det = self._det(f"{series}|metric")
+            values = [float(r[4]) for r in rs]
+            if hasattr(det, "score_learn_many"):
+                scores = det.score_learn_many(values)
+            else:
+                scores = [det.score_learn(v) for v in values]
+            for (_id, ts, _series, service, value), score in zip(rs, scores):
+                self._metric(ts, series, service, value, score, wall)
+
+    def _metric(self, ts: float, series: str, service: str, value: float, score: float,
+                wall: float) -> None:
         s = self._svc(service)
         self._seen(s, service, ts, wall)
         s["samples"] += 1
         sr = self.state["series"].get(series)
         if sr is None:
             sr = self.state["series"][series] = {"service": service, "recent": [], "score": 0.0}
-        score = self._det(f"{series}|metric").score_learn(float(value))
         sr["last"], sr["last_ts"], sr["score"] = value, ts, score
         sr["recent"].append([ts, value])
         if len(sr["recent"]) > RECENT_POINTS:
             del sr["recent"][0]
-        alarm = score >= self.config.alarm_threshold
+        alarm = score >= self.threshold
         self._scores.append((service, "metric", series, ts, score, int(alarm), float(value)))
         if alarm:
             self._alarms.append({"ts": ts, "service": service, "kind": "metric",
@@ -255,18 +271,29 @@ class Scorer:
 
     # -- silence -------------------------------------------------------------------------------
     def _silence(self, wall: float) -> None:
+        """A service that stops sending (wall time) for longer than usual, and at least
+        ``silence_seconds``, is anomalous once until it is heard from again."""
+        sd = self.silence
+        if sd is not None:
+            for name in self._touched:
+                sd.observe(name, self.state["svc"][name]["last_seen"])
         for name, s in self.state["svc"].items():
             if s["silent"] or s["last_seen"] is None:
                 continue
-            limit = max(self.config.silence_seconds, 10 * (s["gap"] or 0.0))
             quiet = wall - s["last_seen"]
-            if quiet > limit:
-                s["silent"] = True
-                ts = (s["last_event"] or wall) + quiet
-                self._scores.append((name, "silence", "heartbeat", ts, 1.0, 1, quiet))
-                self._alarms.append({"ts": ts, "service": name, "kind": "silence",
-                                     "name": "heartbeat", "score": 1.0, "value": quiet,
-                                     "text": f"{name} silent for {quiet:.0f}s"})
+            if quiet <= self.config.silence_seconds:
+                continue
+            score = sd.score(name, wall) if sd is not None else 1.0
+            if sd is not None and sd.usual_gap(name) is None:
+                continue  # never heard often enough to know its rhythm
+            if score <= 0:
+                continue
+            s["silent"] = True
+            ts = (s["last_event"] or wall) + quiet
+            self._scores.append((name, "silence", "heartbeat", ts, score, 1, quiet))
+            self._alarms.append({"ts": ts, "service": name, "kind": "silence",
+                                 "name": "heartbeat", "score": max(score, self.threshold),
+                                 "value": quiet, "text": f"{name} silent for {quiet:.0f}s"})
 
     # -- incidents -----------------------------------------------------------------------------
     def _track_buckets(self, logs: list, mets: list) -> None:
@@ -406,6 +433,7 @@ class Scorer:
             st["cursor"]["metrics"] = mets[-1][0]
         st["latency"] = [self.latency_sum, self.latency_count]
         state = dict(st, miner=self.miner.to_json(),
+                     silence=self.silence.to_dict() if self.silence is not None else None,
                      dets={k: d.to_json() for k, d in self.dets.items()})
         view = self._view()
         con.execute("BEGIN IMMEDIATE")
@@ -454,8 +482,9 @@ class Scorer:
             v["metrics"][series] = {"value": sr.get("last"), "score": sr["score"]}
             kind = scoring.threshold_for(series, th)
             if kind is not None:
-                eta = scoring.time_to_threshold([tuple(p) for p in sr["recent"]], kind[1])
+                eta, msg = scoring.time_to_threshold([tuple(p) for p in sr["recent"]],
+                                                     kind[1], series)
                 v["forecasts"].append({"series": series, "threshold": kind[0],
                                        "limit": kind[1], "value": sr.get("last"),
-                                       "seconds_to_threshold": eta})
+                                       "seconds_to_threshold": eta, "message": msg})
         return out

@@ -39,31 +39,34 @@ import json
 import os
 import re
 import tempfile
-from dataclasses import dataclass
+from operator import itemgetter
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Iterable, Iterator, NamedTuple
 
 from rca.errors import InputError, ModelError
-from rca.templates.masking import WILDCARD, Masker
+from rca.templates.masking import _SHAPE, WILDCARD, Masker, shape_safe
 
 STATE_FORMAT = "rca.templates/1"
 
 _TOKEN = re.compile(r"""(?:[^\s=:,()\[\]"'.]|\.(?!\.))+|\.{2,}|[=:,()\[\]"']|\s+""")
 _DELIMS = frozenset("=:,()[]\"'")
 _LETTER = re.compile(r"[A-Za-z]")
+_PAIRS = {("(", ")"), ("[", "]"), ('"', '"'), ("'", "'")}  # an empty value: "()" vs "(<*>)"
 _ALNUM = re.compile(r"[A-Za-z0-9]|<\*>")
 _ALPHA = re.compile(r"[A-Za-z]+[.!?;+\-*]?")
 
 
-@dataclass(frozen=True, slots=True)
-class TemplateMatch:
+class TemplateMatch(NamedTuple):
     """The template a message belongs to, the values at its ``<*>`` positions, and whether
-    the template was created by this message."""
+    the template was created by this message. (A named tuple: cheap to create per line.)"""
 
     template_id: str
     template: str
     params: tuple[str, ...] = ()
     is_new: bool = False
+
+
+_new_match = tuple.__new__  # builds a TemplateMatch without the Python-level __new__
 
 
 def template_id(template: str) -> str:
@@ -132,6 +135,20 @@ class _Cluster:
         return self._rx
 
 
+def _no_values(message: str) -> tuple[str, ...]:
+    return ()
+
+
+def _values_getter(spans: tuple[tuple[int, int], ...]):
+    """A C-speed function message -> masked values, for messages of one shape."""
+    if not spans:
+        return _no_values
+    if len(spans) == 1:  # itemgetter with one item would return a bare string
+        a, b = spans[0]
+        return lambda message: (message[a:b],)
+    return itemgetter(*[slice(a, b) for a, b in spans])
+
+
 def _live(c: _Cluster) -> _Cluster:
     while c.merged_into is not None:
         c = c.merged_into
@@ -163,13 +180,13 @@ class TemplateMiner:
     # -- state ------------------------------------------------------------------------------
     def _reset(self) -> None:
         self.masker_ = self.masker or Masker.default()
-        self._mask = self.masker_.mask
         self._clusters: dict[str, _Cluster] = {}  # live clusters by id
         self._by_len: dict[int, list[_Cluster]] = {}
         self._by_skel: dict[tuple[str, ...], _Cluster] = {}
         self._by_text: dict[str, _Cluster] = {}
         self._aliases: dict[str, str] = {}
         self._cache: dict[str, _Cluster] = {}
+        self._fast: dict[bytes, tuple] = {}  # message shape -> (cluster, params getters)
         self._votes: dict[tuple[str, int], dict[str, int]] = {}
 
     @property
@@ -195,7 +212,20 @@ class TemplateMiner:
         """Learn from one message and return its template (online)."""
         if "\n" in message:
             message = message.split("\n", 1)[0]
-        masked, values = self._mask(message)
+        key = message.encode("utf-8", "surrogatepass").translate(_SHAPE)
+        e = self._fast.get(key)
+        if e is not None:
+            c = e[0]
+            if c.merged_into is None:  # a cluster's template never changes in place
+                c.size += 1
+                if e[1] is not None:
+                    return _new_match(TemplateMatch, (c.id, c.template, e[1](message), False))
+                return TemplateMatch(c.id, c.template, self._params(c, message, e[2](message)),
+                                     False)
+        return self._add_slow(message, key)
+
+    def _add_slow(self, message: str, key: bytes) -> TemplateMatch:
+        masked, spans = self.masker_.mask_spans(message)
         c = self._cache.get(masked)
         is_new = False
         if c is None:
@@ -215,9 +245,17 @@ class TemplateMiner:
             c = _live(c)
             self._cache[masked] = c
         c.size += 1
-        if c.template == masked:
-            return TemplateMatch(c.id, c.template, values, is_new)
-        return TemplateMatch(c.id, c.template, self._params(c, message, values), is_new)
+        values = _values_getter(spans)
+        exact = c.template == masked
+        if shape_safe(masked):
+            fast = self._fast
+            if len(fast) >= self.max_cache:
+                for k in list(fast)[: max(1, self.max_cache // 4)]:
+                    del fast[k]
+            fast[key] = (c, values if exact else None, values)
+        if exact:
+            return TemplateMatch(c.id, c.template, values(message), is_new)
+        return TemplateMatch(c.id, c.template, self._params(c, message, values(message)), is_new)
 
     def fit_transform(self, messages: Iterable[str]) -> list[TemplateMatch]:
         """Add all messages, then return each one's FINAL template (ids resolved after the
@@ -237,7 +275,7 @@ class TemplateMiner:
         """The template a message belongs to, without learning (inference). ``None`` if none."""
         if "\n" in message:
             message = message.split("\n", 1)[0]
-        masked, values = self._mask(message)
+        masked, values = self.masker_.mask(message)
         c = self._cache.get(masked)
         if c is not None:
             c = _live(c)
@@ -436,9 +474,13 @@ class TemplateMiner:
             "format": STATE_FORMAT,
             "config": {"sim_th": self.sim_th, "max_cache": self.max_cache,
                        "skeleton_merge": self.skeleton_merge,
+                       "generalise_words": self.generalise_words,
+                       "word_var_min": self.word_var_min,
                        "masking": self.masker_.to_json()},
             "templates": [{"id": c.id, "template": c.template, "size": c.size,
-                           "fixed": c.fixed} for c in self._clusters.values()],
+                           "fixed": c.fixed, "word_vars": sorted(c.word_vars)}
+                          for c in self._clusters.values()],
+            "votes": [[t, p, v] for (t, p), v in self._votes.items()],
             "skeletons": [[list(k), _live(v).id] for k, v in self._by_skel.items()],
             "aliases": dict(self._aliases),
             "cache": {k: _live(v).id for k, v in self._cache.items()},
@@ -452,12 +494,17 @@ class TemplateMiner:
         try:
             cfg = state["config"]
             miner = cls(sim_th=float(cfg["sim_th"]), masker=Masker.from_json(cfg["masking"]),
-                        max_cache=int(cfg["max_cache"]), skeleton_merge=bool(cfg["skeleton_merge"]))
+                        max_cache=int(cfg["max_cache"]), skeleton_merge=bool(cfg["skeleton_merge"]),
+                        generalise_words=bool(cfg.get("generalise_words", False)),
+                        word_var_min=int(cfg.get("word_var_min", 5)))
             for item in state["templates"]:
                 c = _Cluster(tokenize(item["template"]), item["id"], int(item["size"]),
                              bool(item["fixed"]))
                 c.template = item["template"]
+                c.word_vars = frozenset(int(i) for i in item.get("word_vars", ()))
                 miner._index(c)
+            miner._votes = {(t, int(p)): {str(k): int(n) for k, n in v.items()}
+                            for t, p, v in state.get("votes", ())}
             miner._by_skel = {tuple(k): miner._clusters[cid] for k, cid in state["skeletons"]}
             miner._aliases = dict(state["aliases"])
             miner._cache = {k: miner._clusters[cid] for k, cid in state["cache"].items()}
@@ -521,17 +568,23 @@ def _align(a: list[str], b: list[str], skel: tuple[str, ...]) -> list[str] | Non
         sa, sb = a[prev_a:ia], b[prev_b:ib]
         if sa == sb:
             out.extend(sa)
-        elif not any(WILDCARD in t for t in sa) or not any(WILDCARD in t for t in sb):
-            return None
         else:
-            k = 0
-            while k < min(len(sa), len(sb)) and sa[k] == sb[k]:
-                k += 1
-            j = 0
-            while j < min(len(sa), len(sb)) - k and sa[-1 - j] == sb[-1 - j]:
+            j = 0  # common suffix first, so the space before the next word stays
+            while j < min(len(sa), len(sb)) and sa[-1 - j] == sb[-1 - j]:
                 j += 1
+            k = 0
+            while k < min(len(sa), len(sb)) - j and sa[k] == sb[k]:
+                k += 1
+            edge = [t for t in sa[:k] if t != " "][-1:] + [t for t in sa[len(sa) - j:] if t != " "][:1]
+            for mid in (sa[k:len(sa) - j], sb[k:len(sb) - j]):
+                if any(WILDCARD in t for t in mid):
+                    continue
+                if [t for t in mid if t != " "] or not (WILDCARD in edge or tuple(edge) in _PAIRS):
+                    return None  # wording or punctuation differs, not a variable's shape
             out.extend(sa[:k])
-            out.append(WILDCARD)
+            if not ((len(sa) == k + j or len(sb) == k + j) and WILDCARD in edge):
+                out.append(WILDCARD)
+            # else: one side only inserts tokens next to a <*>, which absorbs them
             out.extend(sa[len(sa) - j:] if j else [])
         if ia < len(a):
             out.append(a[ia])

@@ -70,6 +70,7 @@ class FailureClassifier(ClassifierMixin, BaseEstimator):
         return self.estimator_.predict_proba(X)
 
     def predict(self, X):
+        check_is_fitted(self, "estimator_")
         return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
 
     def score_samples(self, X):

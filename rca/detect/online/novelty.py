@@ -38,13 +38,21 @@ from numpy.lib.stride_tricks import sliding_window_view
 from river import base
 
 #: Default contexts: (bins, order, source, lag); source "x" (raw) or "sm" (moving average).
-DEFAULT_CONTEXTS = ((20, 1, "x", 1), (8, 2, "sm", 10))
+DEFAULT_CONTEXTS = ((20, 1, "x", 1), (10, 2, "sm", 20))
 _CHUNK = 8192
 
 
 def _bin(v: float, lo: float, hi: float, bins: int) -> int:
     rng = hi - lo if hi > lo else 1.0
     return min(max(math.floor((v - lo) / rng * bins), 0), bins - 1)
+
+
+def _damping(tau: float) -> np.ndarray:
+    """``1 - exp(-gap / tau)`` for gap = 0, 1, ... until it rounds to 1 (shared by both paths)."""
+    if tau <= 0:
+        return np.ones(1)
+    gaps = np.arange(0, int(60 * tau) + 2, dtype=float)
+    return 1.0 - np.exp(-gaps / tau)
 
 
 class _Series:
@@ -62,6 +70,7 @@ class _Series:
         self.z_buf: deque = deque(maxlen=det.z_window)
         self.z_max = 0.0
         self.z_events = 0
+        self.last_hit = -1  # index of the last score >= refractory_level (-1: none)
 
     # -- one point -------------------------------------------------------------------------
     def step(self, det: "NoveltyDetector", a: float, learn: bool) -> float:
@@ -108,7 +117,14 @@ class _Series:
             score = max(score, 1.0 - (self.z_events + 1) / t)
         if n < det.warmup:
             score = 0.0
+        hit = score >= det.refractory_level
+        if self.last_hit >= 0:
+            table = det._damping_table()
+            gap = n - self.last_hit
+            score = score * (float(table[gap]) if gap < len(table) else 1.0)
         if learn:
+            if hit:
+                self.last_hit = n
             self.n = t
             self.lo, self.hi = min(self.lo, a), max(self.hi, a)
             self.last = a
@@ -203,6 +219,16 @@ class _Series:
         score = np.maximum(score, np.where(z_event, 1.0 - z_count / t, 0.0))
         if n0 < det.warmup:
             score[: det.warmup - n0] = 0.0
+        idx = n0 + np.arange(m)
+        hit = score >= det.refractory_level
+        last = np.maximum.accumulate(np.r_[self.last_hit, np.where(hit, idx, -1)])[:-1]
+        if (last >= 0).any():
+            table = det._damping_table()
+            gap = idx - last
+            factor = np.where(gap < len(table), table[np.minimum(gap, len(table) - 1)], 1.0)
+            score = np.where(last >= 0, score * factor, score)
+        if hit.any():
+            self.last_hit = int(idx[hit][-1])
         # commit state
         self.n = n0 + m
         self.lo, self.hi = float(cum_lo[-1]), float(cum_hi[-1])
@@ -224,7 +250,8 @@ class _Series:
                 "src_range": {s: [fin(v[0]), fin(v[1])] for s, v in self.src_range.items()},
                 "ctx": [{"hist": list(c["hist"]), "seen": sorted(c["seen"]), "distinct": c["distinct"]}
                         for c in self.ctx],
-                "z_buf": list(self.z_buf), "z_max": self.z_max, "z_events": self.z_events}
+                "z_buf": list(self.z_buf), "z_max": self.z_max, "z_events": self.z_events,
+                "last_hit": self.last_hit}
 
     @classmethod
     def from_dict(cls, det: "NoveltyDetector", d: dict) -> "_Series":
@@ -243,6 +270,7 @@ class _Series:
         self.z_buf.extend(d["z_buf"])
         self.z_max = float(d["z_max"])
         self.z_events = int(d["z_events"])
+        self.last_hit = int(d.get("last_hit", -1))
         return self
 
 
@@ -261,20 +289,36 @@ class NoveltyDetector(base.AnomalyDetector):
         Number of previous values in the z-score window.
     z_tolerance
         A deviation record must beat the largest earlier z-score by this fraction.
+    refractory
+        After a score of at least ``refractory_level``, the next scores are damped by
+        ``1 - exp(-gap / refractory)`` (``gap`` = points since then; 0 disables), so a burst
+        of events alarms once.
+    refractory_level
+        Score that starts a refractory period.
     warmup
         Points per series scored 0 while the detector learns.
     """
 
     def __init__(self, tolerance: float = 0.05, smooth: int = 5,
                  contexts: tuple = DEFAULT_CONTEXTS, z_window: int = 100,
-                 z_tolerance: float = 0.2, warmup: int = 50):
+                 z_tolerance: float = 0.2, refractory: float = 5.0,
+                 refractory_level: float = 0.96, warmup: int = 50):
         self.tolerance = tolerance
         self.smooth = smooth
         self.contexts = contexts
         self.z_window = z_window
         self.z_tolerance = z_tolerance
+        self.refractory = refractory
+        self.refractory_level = refractory_level
         self.warmup = warmup
         self._series: dict = {}
+
+    def _damping_table(self) -> np.ndarray:
+        table = self.__dict__.get("_table")
+        if table is None or self.__dict__.get("_table_tau") != self.refractory:
+            table = _damping(self.refractory)
+            self.__dict__["_table"], self.__dict__["_table_tau"] = table, self.refractory
+        return table
 
     def _sources(self) -> list[str]:
         return sorted({c[2] for c in self.contexts})

@@ -1,0 +1,357 @@
+"""The simulator: one injected fault in a multi-service system, with propagation and noise.
+
+Timeline of a scenario (all deterministic for a given scenario, seed and sizes):
+
+- normal traffic in every service for ``duration`` seconds (``lines`` records per service);
+- benign noise from the start to the end: a recurring harmless error in a few unrelated
+  services, warnings everywhere, a short burst of 503s between two unrelated services well
+  before the fault, a CPU blip from a cron job;
+- at ``fault_time`` (55-70 % into the window) the root service writes its first fault line;
+- each transitive caller starts logging symptoms (timeouts, 5xx, refused connections) some
+  seconds later, further hops later still; metrics move the same way.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import random
+import re
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+from rca.errors import InputError
+from rca.simulate.faults import FAULTS, Fault
+from rca.simulate.metrics import write_metrics
+from rca.simulate.render import Line, Renderer
+from rca.simulate.topology import LANGUAGE, Topology, build_topology
+
+_PLACEHOLDER = re.compile(r"\{(\w{1,20})\}")
+#: Scenario names (one per fault kind).
+SCENARIOS: tuple[str, ...] = tuple(sorted(FAULTS))
+_EPOCH = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc).timestamp()
+_HOSTS = ("api.partner-bank.com", "rates.fxfeed.io", "hooks.mailer.net", "auth.idp.example.com",
+          "labels.shipfast.com", "api.tax-service.eu")
+
+# Benign recurring errors (present before and after the fault) and unrelated warnings.
+_BENIGN_ERRORS = {
+    "node": ("failed to flush metrics to statsd: connect ECONNREFUSED 127.0.0.1:8125",
+             "token refresh for analytics sink failed: 401 Unauthorized"),
+    "python": ("token refresh for partner feed failed: 401 Unauthorized, retrying in 60s",
+               "failed to flush metrics to statsd: [Errno 111] Connection refused"),
+    "java": ("Health check for legacy-reports failed: Read timed out after 2000ms",
+             "Failed to send span batch to collector: 401 Unauthorized"),
+    "postgres": ('duplicate key value violates unique constraint "sessions_pkey"',),
+}
+_WARNINGS = {
+    "node": ("deprecated option 'useUnifiedTopology' has no effect",
+             "slow request GET /api/items/{n} took {ms}ms", "cache miss rate {pct}% above 20%"),
+    "python": ("slow query ({ms} ms): SELECT * FROM products WHERE category_id = %s",
+               "retrying kafka commit for partition {n} (attempt 1)",
+               "DeprecationWarning: datetime.utcnow() is deprecated"),
+    "java": ("HHH000104: firstResult/maxResults specified with collection fetch; applying in memory!",
+             "Slow SQL: {ms}ms for select o from Order o where o.status = ?1",
+             "Retrying request to config server (attempt 1)"),
+    "postgres": ("checkpoints are occurring too frequently ({n} seconds apart)",),
+}
+
+
+def simulate(scenario: str, out_dir: str | Path, seed: int = 0, n_services: int = 6,
+             duration: int = 1200, lines: int = 400, noise: float = 1.0, step: int = 5) -> Path:
+    """Write one simulated incident to ``out_dir`` and return the folder.
+
+    Files: ``logs/<service>.log`` (pino / winston JSON, python / java / postgres plain text),
+    ``metrics.csv`` (``time`` in epoch seconds + ``<service>_<metric>``), ``deps.yaml``
+    (``[{caller, callee}]``) and ``truth.json`` (``root_cause_service``, ``fault_kind``,
+    ``fix_id``, ``fault_time``, ``signature``...). Same arguments, same bytes.
+
+    ``n_services`` 3..12, ``duration`` seconds, ``lines`` ~records per service, ``noise`` 0
+    (none) .. 2 (twice the default), ``step`` metric interval in seconds.
+    """
+    if scenario not in FAULTS:
+        raise InputError(f"unknown scenario {scenario!r}; known: {', '.join(SCENARIOS)}")
+    if duration < 120 or lines < 20 or step < 1 or noise < 0:
+        raise InputError("need duration >= 120 s, lines >= 20, step >= 1 and noise >= 0")
+    fault = FAULTS[scenario]
+    key = f"{scenario}:{seed}:{n_services}:{duration}:{lines}:{noise}:{step}"
+    rng = random.Random(key)
+    topo = build_topology(n_services, rng)
+    start = _EPOCH + (seed % 28) * 86400 + rng.randrange(0, 3600)
+    start = float(int(start))
+    end = start + duration
+    fault_t = round(start + duration * rng.uniform(0.55, 0.7), 3)
+    root = _pick_root(fault, topo, rng)
+    sim = _Sim(fault, topo, rng, start, end, fault_t, root, lines, noise)
+    sim.run()
+
+    out = Path(out_dir)
+    (out / "logs").mkdir(parents=True, exist_ok=True)
+    for svc in topo.services:
+        renderer = Renderer(svc, topo.formats[svc], random.Random(f"{key}:{svc}"))
+        recs = sorted(sim.logs[svc], key=lambda ln: ln.t)
+        text = "\n".join(renderer.render(r) for r in recs)
+        (out / "logs" / f"{svc}.log").write_text(text + "\n", encoding="utf-8")
+    metric_rng = np.random.default_rng(int(hashlib.sha256(key.encode()).hexdigest()[:12], 16))
+    write_metrics(out / "metrics.csv", topo, fault, root, start, end, fault_t,
+                  sim.symptom_start, sim.blip, step, noise, metric_rng)
+    deps = [{"caller": a, "callee": b} for a, b in topo.edges]
+    (out / "deps.yaml").write_text(yaml.safe_dump(deps, sort_keys=False), encoding="utf-8")
+    truth = {
+        "scenario": scenario, "seed": seed, "root_cause_service": root,
+        "fault_kind": fault.kind, "fix_id": fault.fix_id,
+        "fault_time": _iso(fault_t), "signature": sim.signature,
+        "description": fault.description,
+        "propagation": {s: _iso(t) for s, t in sorted(sim.symptom_start.items())},
+        "services": list(topo.services), "formats": dict(sorted(topo.formats.items())),
+        "params": {"n_services": len(topo.services), "duration": duration, "lines": lines,
+                   "noise": noise, "step": step},
+    }
+    (out / "truth.json").write_text(json.dumps(truth, indent=2) + "\n", encoding="utf-8")
+    return out
+
+
+def _pick_root(fault: Fault, topo: Topology, rng: random.Random) -> str:
+    candidates = []
+    for svc in topo.services:
+        lang = LANGUAGE[topo.formats[svc]]
+        if svc == "frontend" or (fault.effect != "silent" and not fault.lines.get(lang)):
+            continue
+        if lang == "postgres" and fault.effect == "silent":
+            continue
+        candidates.append(svc)
+    return rng.choice(candidates)
+
+
+def _iso(t: float) -> str:
+    total = int(round(t * 1000))
+    dt = datetime.fromtimestamp(total // 1000, timezone.utc)
+    return dt.strftime("%Y-%m-%dT%H:%M:%S") + f".{total % 1000:03d}Z"
+
+
+class _Sim:
+    """Builds the per-service record lists (before rendering)."""
+
+    def __init__(self, fault: Fault, topo: Topology, rng: random.Random, start: float,
+                 end: float, fault_t: float, root: str, lines: int, noise: float):
+        self.fault, self.topo, self.rng = fault, topo, rng
+        self.start, self.end, self.fault_t, self.root = start, end, fault_t, root
+        self.lines, self.noise = lines, noise
+        self.logs: dict[str, list[Line]] = {s: [] for s in topo.services}
+        self.symptom_start: dict[str, float] = {}
+        self.signature = ""
+        self.blip: tuple[str, float, float] | None = None
+        self.ext_host = rng.choice(_HOSTS)
+        self.ip = f"10.0.{rng.randint(1, 9)}.{rng.randint(2, 250)}"
+
+    def lang(self, svc: str) -> str:
+        return LANGUAGE[self.topo.formats[svc]]
+
+    def params(self, svc: str) -> dict[str, object]:
+        r = self.rng
+        return {"svc": svc, "host": self.ext_host, "ip": self.ip, "pid": r.randint(7, 32000),
+                "port": 3000 if self.lang(svc) == "node" else 8080, "hex": f"{r.randrange(16**8):08x}",
+                "hex6": f"{r.randrange(16**6):06x}", "pod": f"{r.randrange(16**6):06x}-{r.randrange(36**5):05x}",
+                "n": r.randint(2, 900), "ms": r.randint(300, 4000), "pct": r.randint(91, 99),
+                "mb": r.randint(900, 3900), "line": r.randint(3, 60)}
+
+    def fill(self, template: str, svc: str) -> tuple[str, str | None]:
+        values = self.params(svc)
+        text = _PLACEHOLDER.sub(lambda m: str(values.get(m.group(1), m.group(0))), template)
+        message, _, exc = text.partition("|")
+        return message, (exc or None)
+
+    def times(self, t0: float, t1: float, count: int) -> list[float]:
+        return sorted(round(self.rng.uniform(t0, t1), 3) for _ in range(max(0, count)))
+
+    # -- the whole timeline -------------------------------------------------------------------
+    def run(self) -> None:
+        self.symptom_start = self._propagation()
+        for svc in self.topo.services:
+            self._traffic(svc)
+        self._noise()
+        self._fault_lines()
+        self._symptoms()
+
+    def _down_after(self, svc: str) -> float | None:
+        if svc == self.root and self.fault.effect in ("down", "silent"):
+            return self.fault_t
+        return None
+
+    def _traffic(self, svc: str) -> None:
+        r = self.rng
+        count = int(self.lines * r.uniform(0.75, 1.25))
+        stop = self._down_after(svc)
+        lang = self.lang(svc)
+        for t in self.times(self.start, self.end, count):
+            if stop is not None and t >= stop:
+                continue
+            self.logs[svc].append(_normal_line(svc, lang, t, r))
+
+    def _propagation(self) -> dict[str, float]:
+        slow = self.fault.effect in ("leak",)
+        first_hop = (60.0, 150.0) if slow else (2.0, 12.0)
+        out: dict[str, float] = {}
+        for caller, (depth, _callee) in sorted(self.topo.upstream_paths(self.root).items()):
+            delay = self.rng.uniform(*first_hop) + sum(self.rng.uniform(1.0, 6.0) for _ in range(depth - 1))
+            out[caller] = round(self.fault_t + delay, 3)
+        return out
+
+    def _fault_lines(self) -> None:
+        fault, svc = self.fault, self.root
+        lang = self.lang(svc)
+        variants = fault.lines.get(lang, ())
+        if not variants:  # silent service: nothing is written after the fault
+            return
+        after = self.end - self.fault_t
+        per_second = self.lines / (self.end - self.start)
+        count = max(8, int(after * per_second * fault.rate * 1.6))
+        if fault.effect == "down":
+            count = max(count, int(after / 20))
+        times = [self.fault_t] + self.times(self.fault_t + 0.05, self.end, count - 1)
+        for i, t in enumerate(times):
+            message, exc = self.fill(variants[0] if i == 0 else self.rng.choice(variants), svc)
+            if i == 0:
+                self.signature = message.split("\n", 1)[0]
+            self.logs[svc].append(Line(t, fault.level, message, exc, logger=f"{svc}.runtime"))
+            if fault.restarts and self.rng.random() < 0.5:
+                self.logs[svc].append(Line(round(t + self.rng.uniform(1.0, 4.0), 3), "INFO",
+                                           _banner(svc, lang), logger=f"{svc}.main"))
+
+    def _symptoms(self) -> None:
+        paths = self.topo.upstream_paths(self.root)
+        per_second = self.lines / (self.end - self.start)
+        for caller, t0 in sorted(self.symptom_start.items()):
+            depth, callee = paths[caller]
+            lang = self.lang(caller)
+            share = 0.3 if depth == 1 else 0.18
+            count = max(5, int((self.end - t0) * per_second * share * 1.5))
+            kind = self.fault.symptom if depth == 1 else "upper"
+            for i, t in enumerate([t0] + self.times(t0 + 0.05, self.end, count - 1)):
+                message, exc = _symptom_line(lang, kind, callee, self.fault.symptom, self.rng)
+                self.logs[caller].append(Line(t, "ERROR", message, exc, logger=f"{caller}.client"))
+
+    def _noise(self) -> None:
+        if self.noise <= 0:
+            return
+        r = self.rng
+        others = [s for s in self.topo.services if s != self.root]
+        k = max(1, round(len(self.topo.services) / 3))
+        noisy = sorted(r.sample(others, min(k, len(others))))
+        for svc in noisy:  # a harmless error that recurs all along
+            lang = self.lang(svc)
+            message = r.choice(_BENIGN_ERRORS[lang])
+            period = r.uniform(50, 150) / self.noise
+            t = self.start + r.uniform(0, period)
+            while t < self.end:
+                self.logs[svc].append(Line(round(t, 3), "ERROR", message, logger=f"{svc}.background"))
+                t += period * r.uniform(0.7, 1.3)
+        for svc in self.topo.services:  # unrelated warnings everywhere
+            lang = self.lang(svc)
+            stop = self._down_after(svc)
+            count = int(self.lines * 0.04 * self.noise)
+            for t in self.times(self.start, self.end, count):
+                if stop is not None and t >= stop:
+                    continue
+                message = r.choice(_WARNINGS[lang]).format(n=r.randint(2, 900), ms=r.randint(500, 3000),
+                                                           pct=r.randint(21, 40))
+                self.logs[svc].append(Line(t, "WARN", message, logger=f"{svc}.app"))
+        # a short burst of 503s between two unrelated services, well before the fault
+        pairs = [(a, b) for a, b in self.topo.edges
+                 if self.root not in (a, b) and b != "db" and self.lang(a) != "postgres"]
+        if pairs:
+            caller, callee = r.choice(pairs)
+            b0 = self.start + (self.fault_t - self.start) * r.uniform(0.2, 0.5)
+            b1 = b0 + r.uniform(15, 40)
+            self.blip = (callee, b0, b1)
+            for t in self.times(b0, b1, int(6 + 6 * self.noise)):
+                message, exc = _symptom_line(self.lang(caller), "upper", callee, "5xx", r)
+                self.logs[caller].append(Line(t, "ERROR", message, exc, logger=f"{caller}.client"))
+
+
+_ROUTES = ("items", "orders", "carts", "users", "quotes", "labels", "stock", "sessions")
+
+
+def _normal_line(svc: str, lang: str, t: float, r: random.Random) -> Line:
+    x = r.random()
+    if lang == "postgres":
+        if x < 0.6:
+            return Line(t, "INFO", f"duration: {r.uniform(0.2, 40):.3f} ms  statement: SELECT * FROM "
+                                   f"{r.choice(_ROUTES)} WHERE id = {r.randint(1, 99999)}")
+        if x < 0.85:
+            return Line(t, "INFO", f"connection received: host=10.0.{r.randint(1, 9)}.{r.randint(2, 250)} "
+                                   f"port={r.randint(30000, 60000)}")
+        if x < 0.95:
+            return Line(t, "INFO", f'automatic vacuum of table "shop.public.{r.choice(_ROUTES)}": '
+                                   f"index scans: {r.randint(0, 3)}")
+        return Line(t, "INFO", "checkpoint starting: time")
+    method = r.choice(("GET", "GET", "GET", "POST", "PUT"))
+    path = f"/api/{r.choice(_ROUTES)}/{r.randint(1, 99999)}"
+    status = r.choice((200, 200, 200, 200, 201, 204, 304, 404))
+    ms = r.randint(2, 120)
+    if x < 0.8:
+        if lang == "node":
+            return Line(t, "INFO", "request completed",
+                        fields=(("req", {"method": method, "url": path}),
+                                ("res", {"statusCode": status}), ("responseTime", ms)))
+        if lang == "python":
+            return Line(t, "INFO", f'10.0.{r.randint(1, 9)}.{r.randint(2, 250)} - "{method} {path} HTTP/1.1" '
+                                   f"{status} {ms}ms", logger="uvicorn.access")
+        return Line(t, "INFO", f"{method} {path} -> {status} ({ms} ms)")
+    if x < 0.9:
+        return Line(t, "DEBUG", f"cache {'hit' if r.random() < 0.8 else 'miss'} for key "
+                                f"{r.choice(_ROUTES)}:{r.randint(1, 99999)}")
+    if x < 0.97:
+        return Line(t, "INFO", f"processed batch of {r.randint(10, 500)} events in {r.randint(5, 400)}ms")
+    return Line(t, "INFO", f"scheduled job cleanup-{r.choice(_ROUTES)} finished, removed "
+                           f"{r.randint(0, 50)} rows")
+
+
+def _banner(svc: str, lang: str) -> str:
+    return {"node": f"{svc} starting (node v20.11.1)",
+            "python": f"Booting worker for {svc}",
+            "java": f"Starting {svc.capitalize()}Application v2.4.1 using Java 17.0.9",
+            "postgres": "database system is ready to accept connections"}[lang]
+
+
+def _symptom_line(lang: str, kind: str, callee: str, root_symptom: str,
+                  r: random.Random) -> tuple[str, str | None]:
+    path = f"/api/{r.choice(_ROUTES)}/{r.randint(1, 99999)}"
+    if callee == "db" and kind != "upper":
+        return {"node": ("query failed: Connection terminated unexpectedly", None),
+                "python": ("database error: server closed the connection unexpectedly",
+                           "sqlalchemy.exc.OperationalError: (psycopg2.OperationalError) "
+                           "server closed the connection unexpectedly"),
+                "java": ("could not execute statement; SQL [n/a]",
+                         "org.springframework.dao.DataAccessResourceFailureException: "
+                         "could not execute statement")}[lang]
+    if kind == "upper":
+        status = "504 Gateway Timeout" if root_symptom == "timeout" else r.choice(
+            ("502 Bad Gateway", "503 Service Unavailable"))
+        return {"node": (f"upstream {callee} returned {status} (GET {path})", None),
+                "python": (f"call to {callee} failed: {status} for url: http://{callee}:8080{path}", None),
+                "java": (f"{status} from GET http://{callee}:8080{path}",
+                         f"org.springframework.web.client.HttpServerErrorException: {status}")}[lang]
+    if kind == "timeout":
+        return {"node": (f"request to {callee} failed: timeout of 3000ms exceeded", None),
+                "python": (f"HTTPConnectionPool(host='{callee}', port=8080): Read timed out. (read timeout=3.0)",
+                           f"requests.exceptions.ReadTimeout: HTTPConnectionPool(host='{callee}', port=8080): "
+                           "Read timed out. (read timeout=3.0)"),
+                "java": (f'I/O error on GET request for "http://{callee}:8080{path}": Read timed out',
+                         "java.net.SocketTimeoutException: Read timed out")}[lang]
+    if kind == "refused":
+        ip = f"10.0.{r.randint(1, 9)}.{r.randint(2, 250)}"
+        return {"node": (f"call to {callee} failed: connect ECONNREFUSED {ip}:8080", None),
+                "python": (f"HTTPConnectionPool(host='{callee}', port=8080): Max retries exceeded with url: "
+                           f"{path} (Caused by NewConnectionError('Failed to establish a new connection: "
+                           "[Errno 111] Connection refused'))", None),
+                "java": (f'I/O error on GET request for "http://{callee}:8080{path}": Connection refused',
+                         "java.net.ConnectException: Connection refused")}[lang]
+    status = r.choice(("500 Internal Server Error", "503 Service Unavailable"))
+    return {"node": (f"upstream {callee} returned {status} (POST {path})", None),
+            "python": (f"call to {callee} failed: {status} for url: http://{callee}:8080{path}", None),
+            "java": (f"{status} from POST http://{callee}:8080{path}",
+                     f"org.springframework.web.client.HttpServerErrorException: {status}")}[lang]
