@@ -9,7 +9,8 @@ resident set size from ``os.wait4`` (``ru_maxrss``, exact, no polling). Done at 
     .venv/bin/python benchmarks/parse_memory.py [N_LINES]
 
 ``run(n_lines)`` returns the measurements, ``markdown(result)`` renders them (the parsing
-benchmark includes that table in benchmarks/results/parsing.md).
+benchmark includes that table in benchmarks/results/parsing.md); run standalone, the table is
+printed and written to benchmarks/results/parse_memory.md.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import time
 from pathlib import Path
 
 BAR_MB = 400.0
+ROOT = Path(__file__).resolve().parent.parent
 _WORDS = ("request", "connection", "session", "cache", "worker", "queue", "block", "replica",
           "lease", "token", "user", "order", "payment", "invoice", "shard", "index", "job",
           "task", "socket", "handler", "pool", "thread", "file", "snapshot", "checkpoint")
@@ -106,7 +108,8 @@ def measure(log: Path, out_csv: Path) -> dict:
     """Run ``rca parse LOG --out OUT`` in a subprocess; peak RSS (MB) and wall time."""
     cmd = [sys.executable, "-m", "rca", "parse", str(log), "--out", str(out_csv)]
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    # run from the repo root: benchmarks/ holds an rca.py that would shadow the package
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=ROOT)
     stderr = proc.stderr.read() if proc.stderr else b""
     _, status, usage = os.wait4(proc.pid, 0)
     proc.returncode = os.waitstatus_to_exitcode(status)
@@ -117,8 +120,10 @@ def measure(log: Path, out_csv: Path) -> dict:
             "summary": stderr.decode().strip().splitlines()[-1] if stderr else ""}
 
 
-def run(n_lines: int = 2_000_000, sizes: tuple[float, ...] = (0.25, 0.5, 1.0)) -> dict:
-    """Measure ``rca parse`` at ``n_lines * s`` lines for each ``s`` in ``sizes``."""
+def run(n_lines: int = 2_000_000, sizes: tuple[float, ...] = (0.25, 0.5, 1.0),
+        verbose: bool = False) -> dict:
+    """Measure ``rca parse`` at ``n_lines * s`` lines for each ``s`` in ``sizes`` (``verbose``
+    prints each measurement on stderr as it comes)."""
     rows = []
     with tempfile.TemporaryDirectory(prefix="rca-parse-mem-") as tmp:
         for share in sizes:
@@ -129,6 +134,9 @@ def run(n_lines: int = 2_000_000, sizes: tuple[float, ...] = (0.25, 0.5, 1.0)) -
             m = measure(log, Path(tmp) / "out.csv")
             rows.append({"lines": n, "file_mb": size_mb, **m,
                          "lines_per_s": n / m["seconds"]})
+            if verbose:
+                print(f"{n:,} lines: peak {m['peak_rss_mb']:.1f} MB, {m['seconds']:.0f} s",
+                      file=sys.stderr, flush=True)
             log.unlink()
             (Path(tmp) / "out.csv").unlink(missing_ok=True)
     peaks = [r["peak_rss_mb"] for r in rows]
@@ -157,5 +165,9 @@ def markdown(result: dict) -> str:
 
 if __name__ == "__main__":
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 2_000_000
-    res = run(n)
-    print(markdown(res))
+    res = run(n, verbose=True)
+    table = markdown(res)
+    print(table)
+    out = ROOT / "benchmarks" / "results" / "parse_memory.md"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text("# Peak memory of `rca parse`\n\n" + table + "\n", encoding="utf-8")

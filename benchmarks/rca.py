@@ -97,11 +97,20 @@ def run_sockshop(root: Path, tmp: Path) -> tuple[list[dict], list[str]]:
         methods["random (seed 0)"].append(
             rank_of(truth, rm.rank_services(n, a, lambda x, y, s=i: rm.random_scores(x.columns,
                                                                                       seed=s))))
+    sweep = {}
+    for floor in (0.0, 0.001, 0.01, 0.1):
+        sweep[floor] = acc([rank_of(truth, rm.rank_services(
+            n.drop(columns="time"), a.drop(columns="time"),
+            lambda x, y, f=floor: rm.robust_scores(x, y, rel_floor=f)))
+            for _, truth, n, a in cases])
     rows = [{"method": m, **acc(r), "cases": len(r)} for m, r in methods.items()]
     notes = [f"Sock Shop: {len(cases)} cases; rca analyze median {statistics.median(secs):.3f} s "
              f"per case (metrics only, {len(cases[0][2].columns) - 1} series)",
              f"onset detection: median |error| {statistics.median(onset_err):.1f} s, "
-             f"max {max(onset_err):.1f} s over {len(onset_err)} cases"]
+             f"max {max(onset_err):.1f} s over {len(onset_err)} cases",
+             "sensitivity of the one design constant (scale floor, share of the normal level; "
+             "default 0.01), robust scorer alone: " + ", ".join(
+                 f"{f}: AC@1 {v['AC@1']:.2f} / Avg@5 {v['Avg@5']:.2f}" for f, v in sweep.items())]
     return rows, notes
 
 
@@ -206,6 +215,40 @@ def run_scale(tmp: Path) -> list[str]:
             f"top-1 {top} (truth {truth['root_cause_service']})"]
 
 
+METHOD_NOTES = [
+    "## How the ranker was designed (and what was tried)", "",
+    "- Metrics: BARO-style robust deviation (median/IQR of the normal period, max after the "
+    "fault), upward only, max over a service's series. The published scaler falls back to a "
+    "scale of 1 when the IQR is 0, so flat memory gauges in bytes (a few-kB drift between the "
+    "separately recorded normal and anomalous runs) dominate; the fix is a unit-free floor: the "
+    "scale is never below 1 % of the series' normal level. The floor was chosen from first "
+    "principles before looking at per-case results; the sweep above shows any value from 0.001 "
+    "to 0.1 gives the same Sock Shop result, so it is not a tuned threshold.",
+    "- Sock Shop has no training split, so nothing else was fitted on it; all constants are "
+    "defaults for every data set. The N-sigma and published-BARO rows here differ from the "
+    "figures quoted in the issue (N-sigma .28/.64, robust .80/.91): those come from other "
+    "preprocessing (RCAEval); ours run on exactly the same joined frames as `rca analyze`.",
+    "- Symptom metrics (latency, error rate, throughput, load) are weighted 0.5 against "
+    "resource metrics (cpu, memory, disk): symptoms travel to every caller, resources stay with "
+    "the faulty service. A series counts as evidence only above 10 robust deviations, "
+    "compressed as log(score/10).",
+    "- Logs: per (service, template) of WARN+ events, new or >= 3x surge after the onset "
+    "scores severity x log(1+surge) x log(1+count); a busy service that goes quiet is scored "
+    "like a surge of the missing volume at FATAL weight. Onset: joint change point of per-"
+    "service error counts, moved back to the start of the sustained run of each strong "
+    "template and of each metric already moving (slow faults such as leaks start long before "
+    "the loud symptoms).",
+    "- Propagation: a service whose callee (given deps, else edges inferred from error "
+    "messages naming another service) was anomalous no later is scaled by 0.35 per such "
+    "callee; otherwise later starters are scaled by 1/(1 + delay/tau), tau = 2 % of the "
+    "incident span. These constants were set while developing against simulator seeds 1-3 "
+    "(logs only, then logs + metrics); the table in (b) uses seeds 1-5, so seeds 4-5 are "
+    "unseen, but the simulator is our own and shares its assumptions with the ranker: treat "
+    "(b) as a regression check, not as evidence of real-world accuracy.",
+    "",
+]
+
+
 def table(rows: list[dict], cols: list[str]) -> str:
     head = "| " + " | ".join(cols) + " |\n|" + "|".join("---" for _ in cols) + "|\n"
     body = ""
@@ -238,6 +281,7 @@ def main(argv=None) -> int:
             out.append(f"- miss: {m['scenario']} seed {m['seed']} size {m['size']}: truth "
                        f"{m['truth']} / {m['fix']}, got {m['got']} / {m['fixes']}")
         out += ["", "## (c) Timing", ""] + [f"- {n}" for n in run_scale(tmp)] + [""]
+        out += METHOD_NOTES
         print("\n".join(out))
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text("\n".join(out) + "\n", encoding="utf-8")

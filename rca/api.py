@@ -275,6 +275,64 @@ def analysis_to_html(analysis) -> str:
     return render_html(analysis)
 
 
+# incident analysis (continued): fix library, feedback, simulator (rca.fixes, rca.simulate)
+
+def load_fix_library(fixes_dirs=()):
+    """The remediation library: shipped entries, then ``$RCA_FIXES_PATH``, then
+    ``fixes_dirs`` (a later entry with the same id wins). -> :class:`rca.fixes.Library`."""
+    from rca.fixes import Library
+
+    return Library.load(extra_dirs=fixes_dirs)
+
+
+def list_fixes(fixes_dirs=()):
+    """All remediation entries (:class:`rca.fixes.FixEntry`), sorted by id."""
+    return list(load_fix_library(fixes_dirs).entries)
+
+
+def get_fix(fix_id, fixes_dirs=()):
+    """One entry by id; an unknown id raises :class:`rca.errors.InputError`."""
+    return load_fix_library(fixes_dirs).get(fix_id)
+
+
+def suggest_fixes(clues, fixes_dirs=(), feedback=True, limit=5):
+    """Suggestions for ``clues`` (``(service, text[, level[, metric]])``, most important
+    first). ``feedback=True`` also learns from the user's resolved incidents (a
+    :class:`rca.fixes.FeedbackStore` may be given instead)."""
+    from rca.fixes import FeedbackStore
+
+    store = FeedbackStore() if feedback is True else (feedback or None)
+    return load_fix_library(fixes_dirs).suggest(clues, feedback=store, limit=limit)
+
+
+def record_feedback(incident_id, fix_id, signature=None, fixes_dirs=()):
+    """Record that ``fix_id`` resolved ``incident_id`` (``rca feedback``). Returns the stored
+    incident (``id, signatures, services, created, fixes``) plus ``in_library``."""
+    from rca.fixes import FeedbackStore
+
+    store = FeedbackStore()
+    store.record(incident_id, fix_id, signature=signature)
+    info = store.incident(incident_id) or {"id": incident_id}
+    info["in_library"] = fix_id in load_fix_library(fixes_dirs)
+    return info
+
+
+def simulate(scenario, out_dir, seed=0, n_services=6, duration=1200, lines=400, noise=1.0,
+             step=5):
+    """Write a simulated incident (logs, metrics.csv, deps.yaml, truth.json) to ``out_dir``."""
+    from rca.simulate import simulate as _simulate
+
+    return _simulate(scenario, out_dir, seed=seed, n_services=n_services, duration=duration,
+                     lines=lines, noise=noise, step=step)
+
+
+def list_scenarios():
+    """``[(name, fix_id, description)]`` of the simulator's scenarios."""
+    from rca.simulate import FAULTS, SCENARIOS
+
+    return [(name, FAULTS[name].fix_id, FAULTS[name].description) for name in SCENARIOS]
+
+
 # --- service: scoring service and watchers (rca.service) ---------------------------------------
 
 def service_config(path=None, **overrides):
@@ -292,13 +350,41 @@ def service_app(config=None):
     return create_app(config)
 
 
-def serve(config, log_level: str = "info") -> None:
-    """Run the scoring service under uvicorn until interrupted."""
+def serve(config, log_level: str = "info", workers: int = 1) -> None:
+    """Run the scoring service under uvicorn until interrupted. With ``workers`` > 1, that
+    many processes ingest and serve reads, and one scorer process runs beside them."""
     import uvicorn
 
     app = service_app(config)
-    uvicorn.run(app, host=config.host, port=config.port, log_level=log_level,
-                limit_concurrency=1000, timeout_graceful_shutdown=10)
+    if workers <= 1:
+        uvicorn.run(app, host=config.host, port=config.port, log_level=log_level,
+                    limit_concurrency=1000, timeout_graceful_shutdown=10)
+        return
+    import json
+    import multiprocessing as mp
+    import os
+    from dataclasses import asdict
+
+    from rca.service.app import ENV_CONFIG
+    from rca.service.runtime import _scorer_process
+
+    os.environ[ENV_CONFIG] = json.dumps(asdict(config.with_(scorer="off")))
+    stop = None
+    proc = None
+    if config.scorer != "off":
+        ctx = mp.get_context("spawn")
+        stop = ctx.Event()
+        proc = ctx.Process(target=_scorer_process, args=(asdict(config), stop, os.getpid()),
+                           daemon=True)
+        proc.start()
+    try:
+        uvicorn.run("rca.service.app:app_from_env", factory=True, workers=workers,
+                    host=config.host, port=config.port, log_level=log_level,
+                    limit_concurrency=1000, timeout_graceful_shutdown=10)
+    finally:
+        if proc is not None:
+            stop.set()
+            proc.join(timeout=30)
 
 
 def watch(logs=None, health=None, to=None, *, interval: float = 5.0, token=None,

@@ -73,3 +73,40 @@ async def wait_incident(c, timeout: float = 20.0) -> dict:
         if time.monotonic() > deadline:
             raise AssertionError("no incident with root causes appeared")
         await asyncio.sleep(0.05)
+
+
+@contextlib.contextmanager
+def running_server(db, **config):
+    """A real uvicorn server on a free loopback port in a thread; yields its base URL."""
+    import socket
+    import threading
+
+    import uvicorn
+
+    from rca.service import ServiceConfig, create_app
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    config.setdefault("analysis_interval_seconds", 0.0)
+    app = create_app(ServiceConfig(port=port, db=str(db), **config))
+    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    th = threading.Thread(target=srv.run, daemon=True)
+    th.start()
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            if httpx.get(base + "/readyz", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            pass
+        if time.monotonic() > deadline:
+            srv.should_exit = True
+            raise AssertionError("server did not start")
+        time.sleep(0.05)
+    try:
+        yield base
+    finally:
+        srv.should_exit = True
+        th.join(timeout=15)

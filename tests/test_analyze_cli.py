@@ -68,3 +68,9 @@ def test_bad_fault_time(run_cli, tmp_path):
     code, out, err = run_cli("analyze", "--metrics", str(tmp_path / "m.csv"), "--fault-time",
                              str(FAULT), "--json")
     assert code == 0 and json.loads(out)["root_causes"][0]["service"] == "db"
+
+
+def test_fault_time_outside_the_data(run_cli, tmp_path):
+    code, _, err = run_cli("analyze", "--metrics", str(write_metrics(tmp_path / "m.csv")),
+                           "--fault-time", "2001-01-01T00:00:00Z")
+    assert code == 2 and "outside the data" in err and "Traceback" not in err

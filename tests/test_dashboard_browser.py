@@ -5,16 +5,12 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import threading
 import time
 from pathlib import Path
 
 import httpx
 import pytest
-from service_helpers import incident_logs, ndjson
-
-from rca.service import ServiceConfig, create_app
+from service_helpers import incident_logs, ndjson, running_server
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -24,36 +20,10 @@ ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.browser
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture()
 def server(tmp_path):
-    import uvicorn
-
-    port = _free_port()
-    app = create_app(ServiceConfig(port=port, db=str(tmp_path / "svc.sqlite3"),
-                                   analysis_interval_seconds=0.0))
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    th = threading.Thread(target=srv.run, daemon=True)
-    th.start()
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 20
-    while True:
-        try:
-            if httpx.get(base + "/readyz", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        if time.monotonic() > deadline:
-            raise AssertionError("server did not start")
-        time.sleep(0.05)
-    yield base
-    srv.should_exit = True
-    th.join(timeout=15)
+    with running_server(tmp_path / "svc.sqlite3") as base:
+        yield base
 
 
 def test_dashboard_shows_incident_with_root_cause(server, tmp_path):
@@ -87,6 +57,8 @@ def test_dashboard_shows_incident_with_root_cause(server, tmp_path):
             cause = card.locator(".root-cause").first
             assert "db" in cause.inner_text()
             assert "ENOSPC" in card.inner_text()
+            if inc["suggestions"]:  # fixes from the remediation library are shown too
+                assert inc["suggestions"][0]["id"] in card.inner_text()
             page.locator('[data-service="db"]').wait_for(timeout=10_000)
             page.locator("#charts svg polyline").first.wait_for(state="attached", timeout=10_000)
             page.screenshot(path=str(shot), full_page=True)

@@ -29,6 +29,27 @@ def test_cli_reference_is_current():
     assert actual == expected, "docs/cli.md is stale: run .venv/bin/python scripts/gen_docs.py"
 
 
+def test_python_api_reference_lists_every_public_name():
+    """docs/python-api.md names every function of rca.api and every public stage name
+    (names only, so a reworded docstring does not fail the suite; regenerate to refresh)."""
+    import importlib
+
+    gen = _gen_docs()
+    text = (DOCS / "python-api.md").read_text(encoding="utf-8")
+    from rca import api
+
+    missing = [f"rca.api.{n}" for n in gen._public_names(api)
+               if f"### `{n}(" not in text and f"### `{n}`" not in text]
+    for modname in gen.STAGE_PACKAGES + gen.STAGE_MODULES:
+        if f"### `{modname}`" not in text:
+            missing.append(modname)
+            continue
+        module = importlib.import_module(modname)
+        missing += [f"{modname}.{n}" for n in gen._public_names(module) if f"| `{n}` |" not in text]
+    assert len(gen._public_names(api)) > 5
+    assert not missing, f"not in docs/python-api.md (run scripts/gen_docs.py): {missing}"
+
+
 def test_every_command_and_option_is_in_the_cli_reference():
     text = (DOCS / "cli.md").read_text(encoding="utf-8")
     missing = []

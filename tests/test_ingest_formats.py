@@ -223,3 +223,41 @@ def test_forced_family_and_loghub_string(tmp_path):
     assert r.flags == ("unparsed",) and r.message.startswith("081109") and stats.unparsed == 1
     with pytest.raises(ConfigError):
         read_records(path, log_format="yaml")
+
+
+def test_spring_boot_postgres_and_bracketed_python(tmp_path):
+    spring = write(tmp_path, "payment.log", [
+        "2026-03-02 09:40:43.807  INFO 1 --- [nio-8080-exec-6] c.e.payment.web.PaymentController"
+        "        : GET /api/labels/24388 -> 304 (20 ms)",
+        "2026-03-02 09:40:44.000 ERROR 1 --- [           main] o.s.boot.SpringApplication               "
+        ": Application run failed",
+    ])
+    pg = write(tmp_path, "db.log", [
+        "2026-03-02 09:40:39.664 UTC [5890] LOG:  connection received: host=10.0.7.52 port=31926",
+        "2026-03-02 09:41:24.141 UTC [5890] FATAL:  remaining connection slots are reserved",
+    ])
+    py = write(tmp_path, "orders.log", [
+        '2026-03-02 09:40:36,853 INFO [orders] uvicorn.access: 10.0.5.214 - "GET /a HTTP/1.1" 200 4ms',
+    ])
+    recs, stats = records([spring, pg, py])
+    assert stats.unparsed == 0
+    assert [(r.level, r.message) for r in recs] == [
+        ("INFO", "GET /api/labels/24388 -> 304 (20 ms)"), ("ERROR", "Application run failed"),
+        ("INFO", "connection received: host=10.0.7.52 port=31926"),
+        ("FATAL", "remaining connection slots are reserved"),
+        ("INFO", '10.0.5.214 - "GET /a HTTP/1.1" 200 4ms')]
+    assert recs[0].attrs["logger"] == "c.e.payment.web.PaymentController"
+    assert recs[1].attrs["thread"] == "main" and recs[2].attrs["pid"] == "5890"
+    assert recs[4].attrs["logger"] == "uvicorn.access"
+    assert recs[2].timestamp == datetime(2026, 3, 2, 9, 40, 39, 664000, tzinfo=UTC)
+
+
+def test_docstring_examples_run():
+    import doctest
+    import importlib
+
+    for name in ("levels", "timestamps", "logformat", "logfmt", "plaintext", "multiline",
+                 "sniff", "source", "reader"):
+        mod = importlib.import_module(f"rca.ingest.{name}")
+        result = doctest.testmod(mod)
+        assert result.failed == 0 and result.attempted > 0, name

@@ -103,3 +103,13 @@ def test_blank_lines_and_crlf(tmp_path):
     recs = list(read_records(path, stats=stats))
     assert [(r.line, r.message) for r in recs] == [(1, "one"), (4, "two")]
     assert stats.lines == 4
+
+
+def test_unreadable_file_is_named(tmp_path, monkeypatch):
+    from rca.ingest import source
+
+    path = tmp_path / "locked.log"
+    path.write_text("x\n")
+    monkeypatch.setattr(source.os, "access", lambda p, mode: False)
+    with pytest.raises(InputError, match="locked.log: permission denied"):
+        read_records(path)

@@ -57,3 +57,17 @@ def test_loopback_names():
     assert is_loopback_host("127.0.0.1") and is_loopback_host("::1")
     assert is_loopback_host("localhost") and is_loopback_host("127.3.4.5")
     assert not is_loopback_host("0.0.0.0") and not is_loopback_host("192.168.1.2")
+
+
+def test_model_folder_with_wrong_checksum_is_refused(tmp_path):
+    import json
+
+    from rca.errors import ModelError
+
+    folder = tmp_path / "model" / "v1"
+    folder.mkdir(parents=True)
+    (folder / "model.joblib").write_bytes(b"not the pickle the manifest describes")
+    (folder / "manifest.json").write_text(json.dumps({
+        "format_version": 1, "artifacts": {"model.joblib": {"sha256": "0" * 64}}}))
+    with pytest.raises(ModelError, match="checksum mismatch"):
+        create_app(ServiceConfig(db=str(tmp_path / "s.db"), model_dir=str(folder)))

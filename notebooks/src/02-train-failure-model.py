@@ -120,9 +120,9 @@ print(config.read_text())
 #
 # A **sessions frame** has one row per session (here an HDFS block, or a window of one
 # service) with the sequence of its event templates. `EventCounts` (a scikit-learn
-# transformer) turns it into one count per template; unseen templates go into a "novel"
-# column. Failing sessions look different at a glance: they carry templates normal ones never
-# use, or miss the ones that close a normal session.
+# transformer) turns it into one count per template; templates never seen in training are
+# counted in an `unseen` column. Failing sessions look different at a glance: they carry
+# templates normal ones never use, or miss the ones that close a normal session.
 
 # %%
 frame = read_sessions_csv(sessions_csv, id_column=id_col, sequence_column=seq_col,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Sequence
 
 import pandas as pd
 
@@ -108,51 +108,22 @@ def read_metrics_wide(paths: Sequence[str | Path]) -> pd.DataFrame:
 
 
 def _read_one(path: Path) -> pd.DataFrame:
+    from rca.ingest.metrics import read_metrics, to_wide
+
     try:
-        from rca.ingest.metrics import read_metrics, to_wide
-    except ImportError:
-        read_metrics = to_wide = None
-    if read_metrics is not None:
-        try:
-            wide = to_wide(read_metrics(path))
-        except InputError:
-            raise
-        except Exception as exc:  # noqa: BLE001 - a reader failure is an input problem here
-            raise InputError(f"cannot read metrics {path}: {exc}") from None
-    else:
-        wide = _local_wide(path)
-    if not isinstance(wide.index, pd.DatetimeIndex):
-        raise InputError(f"metrics {path}: no time column")
+        wide = to_wide(read_metrics(path))
+    except InputError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - a reader failure is an input problem here
+        raise InputError(f"cannot read metrics {path}: {exc}") from None
+    if wide.empty or not isinstance(wide.index, pd.DatetimeIndex):
+        raise InputError(f"metrics {path}: no rows with a time and a numeric value")
     wide = wide.apply(pd.to_numeric, errors="coerce").dropna(axis=1, how="all")
     series = [c for c in wide.columns if "_" in str(c).strip("_")]
     if not series:
         raise InputError(f"metrics {path}: no numeric <service>_<metric> columns "
                          "(e.g. carts_cpu)")
     return wide[series]
-
-
-def _local_wide(path: Path) -> pd.DataFrame:
-    try:
-        raw = pd.read_csv(path)
-    except Exception as exc:  # noqa: BLE001
-        raise InputError(f"cannot read metrics {path}: {exc}") from None
-    cols = {c.lower(): c for c in raw.columns}
-    tcol = next((cols[c] for c in ("time", "timestamp", "ts") if c in cols), None)
-    if tcol is None:
-        raise InputError(f"metrics {path}: no time column (expected `time` in epoch seconds or "
-                         "ISO 8601)")
-    if {"series", "value"} <= set(cols):
-        raw = raw.pivot_table(index=tcol, columns=cols["series"], values=cols["value"])
-        raw = raw.reset_index()
-    t = raw[tcol]
-    num = pd.to_numeric(t, errors="coerce")
-    index = (pd.to_datetime(num, unit="s", utc=True) if num.notna().all()
-             else pd.to_datetime(t, utc=True, errors="coerce"))
-    if index.isna().all():
-        raise InputError(f"metrics {path}: cannot read times in column `{tcol}`")
-    wide = raw.drop(columns=[tcol])
-    wide.index = pd.DatetimeIndex(index)
-    return wide[wide.index.notna()]
 
 
 def read_edges(path: str | Path | None) -> list[tuple[str, str]]:
@@ -191,12 +162,3 @@ def parse_time(value: str | float | int | pd.Timestamp | None) -> pd.Timestamp |
         raise InputError(f"cannot read fault time {value!r} (use epoch seconds or ISO 8601)"
                          ) from None
     return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
-
-
-def expand(paths: Iterable[str | Path]) -> list[Path]:
-    """Paths as given, checked to exist."""
-    out = [Path(p) for p in paths]
-    for p in out:
-        if not p.exists():
-            raise InputError(f"no such file or folder: {p}")
-    return out

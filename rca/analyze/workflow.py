@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Sequence
 
-import numpy as np
 import pandas as pd
 
 from rca.errors import InputError
@@ -44,14 +43,29 @@ def analyze_frames(events: pd.DataFrame | None = None, metrics: pd.DataFrame | N
     notes: list[str] = []
     sev = rank_logs.severity(events) if has_logs else None
 
+    if fault_time is not None:
+        first, last = _data_start(events, metrics), _data_end(events, metrics)
+        if not first < fault_time <= last:
+            raise InputError(f"fault time {_dt(fault_time):%Y-%m-%d %H:%M:%S} UTC is outside the "
+                             f"data ({_dt(first):%Y-%m-%d %H:%M:%S} .. "
+                             f"{_dt(last):%Y-%m-%d %H:%M:%S} UTC)")
     onset = fault_time
     if onset is None and has_logs:
         onset = rank_logs.log_onset(events)
     if onset is None and has_metrics:
         onset = detect_onset(metrics)
     if onset is None:
-        return Analysis(incident=None, notes=("no incident found: no errors in the logs",),
+        why = "no errors in the logs" if has_logs else "too few metric samples to find a change"
+        return Analysis(incident=None, notes=(f"no incident found: {why}",),
                         timeline=_timeline(events, sev) if has_logs else None)
+
+    if fault_time is None and has_metrics:
+        span = _data_end(events, metrics) - _data_start(events, metrics)
+        early = rank_metrics.early_start(metrics, onset, span * rank_logs.EARLIEST)
+        if early is not None and early < onset:
+            notes.append(f"onset moved back from {_dt(onset):%H:%M:%S} to {_dt(early):%H:%M:%S}: "
+                         "a metric was already moving")
+            onset = early
 
     log_services = templates = None
     if has_logs:
@@ -104,7 +118,9 @@ def analyze_frames(events: pd.DataFrame | None = None, metrics: pd.DataFrame | N
     suggestions = _suggest(clues, iid, feedback, notes) if suggest else []
     return Analysis(incident=incident, root_causes=tuple(causes), suggestions=tuple(suggestions),
                     timeline=_timeline(events, sev) if has_logs else None,
-                    notes=tuple(notes), metrics=_metric_view(metrics, metric_table, onset))
+                    notes=tuple(notes),
+                    metrics=_metric_view(metrics, metric_table, onset,
+                                         [c.metric for c in causes if c.metric]))
 
 
 def analyze_paths(inputs: Sequence[str | Path] = (), metrics: Sequence[str | Path] = (),
@@ -139,6 +155,15 @@ def _data_end(events, metrics):
     if metrics is not None and not metrics.empty:
         ends.append(metrics.index.max())
     return max(ends) if ends else None
+
+
+def _data_start(events, metrics):
+    starts = []
+    if events is not None and not events.empty:
+        starts.append(events["timestamp"].min())
+    if metrics is not None and not metrics.empty:
+        starts.append(metrics.index.min())
+    return min(starts)
 
 
 def _incident_end(events, templates, onset, end):
@@ -204,11 +229,11 @@ def _timeline(events, sev, points: int = 120) -> pd.DataFrame | None:
             .unstack(0, fill_value=0).fillna(0).astype(int))
 
 
-def _metric_view(metrics, table, onset, top: int = 6) -> pd.DataFrame | None:
-    """Robust deviation over time of the top series (for plots)."""
+def _metric_view(metrics, table, onset, first=(), top: int = 6) -> pd.DataFrame | None:
+    """Robust deviation over time of the candidates' series, then the top ones (for plots)."""
     if metrics is None or table is None or table.empty:
         return None
-    cols = list(table["series"].head(top))
+    cols = list(dict.fromkeys([*first, *table["series"]]))[:top]
     normal = metrics[metrics.index < onset]
     if normal.empty:
         return None

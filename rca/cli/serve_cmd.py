@@ -24,6 +24,8 @@ def register(app: typer.Typer) -> None:
         db: Optional[Path] = typer.Option(None, "--db", help="SQLite file (default: "
                                           "service.sqlite3 in the data directory)."),
         scorer: Optional[str] = typer.Option(None, help="thread | process | off"),
+        workers: int = typer.Option(1, help="Ingest/read processes (one scorer runs beside "
+                                    "them)."),
         log_level: str = typer.Option("info", help="uvicorn log level."),
     ) -> None:
         """Run the online scoring service: ingest, scoring, incidents, dashboard at /."""
@@ -33,7 +35,7 @@ def register(app: typer.Typer) -> None:
                                  db=str(db) if db else None, scorer=scorer)
         api.service_app(cfg)  # fail early (e.g. no token off loopback) with a clear message
         err_console.print(f"rca serve: http://{cfg.host}:{cfg.port}/ (db {cfg.db_path})")
-        api.serve(cfg, log_level=log_level)
+        api.serve(cfg, log_level=log_level, workers=max(1, workers))
 
     @app.command("watch")
     @handle_errors

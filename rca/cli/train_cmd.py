@@ -12,21 +12,17 @@ from rca.cli._common import handle_errors, out_console
 TRAIN_HELP = """
 Train a failure-prediction model from a declarative config (TOML).
 
-The config says what to read, how to cut it into sessions or time windows, which features and
-model to use, how to split for evaluation and where to write the model. The model folder
-<models>/<name>/<version>/ holds model.joblib, metrics.json and manifest.json (SHA-256 of every
-artifact, package versions, feature names, training-data fingerprint, the config).
+The config says what to read, how to cut it into sessions or time windows, which features and model to use, how to split for evaluation and where to write the model (see pipelines/README.md).
+
+The model folder <models>/<name>/<version>/ holds model.joblib, metrics.json and manifest.json (SHA-256 of every artifact, package versions, feature names, training-data fingerprint, the config).
 
 Example: [bold]rca train --config pipelines/hdfs_sessions.toml[/]
 """
 
 PREDICT_HELP = """
-Score sessions or windows with a trained model: one CSV row per session/window with
-id, score (higher = more anomalous) and prediction.
+Score sessions or windows with a trained model: one CSV row per session/window with id, score (higher = more anomalous) and prediction.
 
-INPUT is read the way the model's training input was (a sessions CSV, sequence files, a
-structured CSV or raw logs). The model's checksums are verified before it is loaded; a changed
-file is refused.
+INPUT is read the way the model's training input was (a sessions CSV, sequence files, a structured CSV or raw logs). The model's checksums are verified before it is loaded; a changed file is refused.
 
 Example: [bold]rca predict --model models/hdfs_sessions/v1 sessions.csv --out scores.csv[/]
 """
@@ -68,7 +64,7 @@ def train(
 
 @handle_errors
 def predict(
-    inputs: List[Path] = typer.Argument(..., metavar="INPUT...", help="Files to score."),
+    inputs: List[Path] = typer.Argument(..., metavar="INPUT", help="Files to score."),
     model: Path = typer.Option(..., "--model", "-m", help="Model folder (models/<name>/<version>)."),
     out: Path = typer.Option(..., "--out", "-o", help="Write the scores CSV here."),
 ) -> None:

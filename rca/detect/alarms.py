@@ -4,8 +4,8 @@
 reach ``threshold``, then stays quiet for ``suppress`` points.
 
 >>> rule = AlarmRule(threshold=0.9, min_count=2, window=3, suppress=2)
->>> rule.apply([0.95, 0.1, 0.97, 0.99, 0.99, 0.99, 0.2]).tolist()
-[0, 0, 1, 0, 0, 1, 0]
+>>> rule.apply([0.95, 0.1, 0.97, 0.99, 0.99, 0.99, 0.99, 0.2]).tolist()
+[0, 0, 1, 0, 0, 0, 1, 0]
 """
 
 from __future__ import annotations
@@ -36,13 +36,14 @@ class AlarmRule:
             raise ConfigError("alarm rule suppress must be >= 0")
 
     def update(self, score: float) -> bool:
-        """Feed one score; True when it raises an alarm."""
-        self._recent.append(score >= self.threshold)
-        if len(self._recent) > self.window:
-            self._recent.popleft()
+        """Feed one score; True when it raises an alarm. Scores seen while suppressed do not
+        count towards the next alarm."""
         if self._quiet > 0:
             self._quiet -= 1
             return False
+        self._recent.append(score >= self.threshold)
+        if len(self._recent) > self.window:
+            self._recent.popleft()
         if sum(self._recent) >= self.min_count:
             self._quiet = self.suppress
             self._recent.clear()

@@ -18,7 +18,9 @@ An entry in a library file (a YAML list of mappings)::
       docs: [https://...]
 
 Patterns are case-insensitive and must pass :mod:`rca.fixes.regex_guard` (bounded repeats, no
-backtracking groups), so a hostile 100 kB line cannot stall the matcher.
+backtracking groups), so a hostile 100 kB line cannot stall the matcher. Numbers in patterns
+(``\\d{2,5}``...) also match the ``<*>`` of a mined template (:func:`template_tolerant`), so
+entries work on raw messages and on templates alike; a masked value never fills a parameter.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ from rca.errors import ConfigError
 from rca.fixes.regex_guard import check_pattern
 
 #: How much each kind of signature hit is worth before specificity/level/position weights.
-BASE_CONFIDENCE = {"pattern": 0.9, "errno": 0.8, "exception": 0.8, "metric": 0.6}
+BASE_CONFIDENCE = {"pattern": 0.9, "errno": 0.8, "exception": 0.8, "metric": 0.7}
 #: Lines are cut to this many characters before matching.
 MAX_TEXT = 4096
 
@@ -94,6 +96,54 @@ def normalize_metric_hint(hint: str | None) -> str | None:
     return f"{kind} up"
 
 
+_QUANT = re.compile(r"\{\d{1,4}(?:,\d{0,4})?\}\??")
+_NUMERIC_ATOMS = ("\\d", "[0-9a-f]", "[0-9a-fA-F]", "[\\d.]")
+
+
+def template_tolerant(pattern: str) -> str:
+    r"""Let a number in a pattern also match the ``<*>`` a template miner left in its place:
+    ``\d{2,5}`` -> ``(?:\d{2,5}|<\*>)`` outside character classes; a ``\b`` right after
+    it also accepts the end of ``<*>``.
+
+    >>> print(template_tolerant(r"port (?P<port>\d{2,5})\b in [\d.]{1,12}"))
+    port (?P<port>(?:\d{2,5}|<\*>))(?:\b|(?<=>)) in (?:[\d.]{1,12}|<\*>)
+    """
+    out: list[str] = []
+    i = 0
+    while i < len(pattern):
+        atom = next((a for a in _NUMERIC_ATOMS if pattern.startswith(a, i)), None)
+        if atom is not None and not (i and pattern[i - 1] == "\\"):
+            m = _QUANT.match(pattern, i + len(atom))
+            if m is not None:
+                out.append(f"(?:{atom}{m.group(0)}|<\\*>)")
+                i = m.end()
+                j = i
+                while j < len(pattern) and pattern[j] == ")":
+                    j += 1
+                if pattern.startswith("\\b", j):
+                    out.append(pattern[i:j] + "(?:\\b|(?<=>))")
+                    i = j + 2
+                continue
+        if pattern[i] == "\\":
+            out.append(pattern[i:i + 2])
+            i += 2
+            continue
+        if pattern[i] == "[":  # copy a whole character class untouched
+            j = i + 1
+            if j < len(pattern) and pattern[j] == "^":
+                j += 1
+            if j < len(pattern) and pattern[j] == "]":
+                j += 1
+            while j < len(pattern) and pattern[j] != "]":
+                j += 2 if pattern[j] == "\\" else 1
+            out.append(pattern[i:j + 1])
+            i = j + 1
+            continue
+        out.append(pattern[i])
+        i += 1
+    return "".join(out)
+
+
 def _errno_regex(names: list[str]) -> str:
     parts = []
     for name in names:
@@ -142,6 +192,12 @@ class FixEntry:
     _exception_re: re.Pattern | None = None
     _errno_re: re.Pattern | None = None
 
+    @property
+    def regexes(self) -> tuple[re.Pattern, ...]:
+        """Every compiled regex this entry runs on a line (patterns, errno, exceptions)."""
+        extra = tuple(r for r in (self._errno_re, self._exception_re) if r is not None)
+        return self.patterns + extra
+
     # -- matching --------------------------------------------------------------------------
     def match_text(self, text: str) -> FixMatch | None:
         """The first signature hit in ``text`` (patterns first, then errno, then exceptions)."""
@@ -155,7 +211,7 @@ class FixEntry:
             if m is not None:
                 first = m.group(0) if first is None else first
                 for key, value in m.groupdict().items():
-                    if value and key not in params:
+                    if value and value != "<*>" and key not in params:
                         params[key] = value
         if first is not None:
             return FixMatch("pattern", first, params)
@@ -239,6 +295,7 @@ def entry_from_dict(raw: Any, origin: str) -> FixEntry:
 
     patterns = []
     for i, text in enumerate(str_list(sig, "patterns"), 1):
+        text = template_tolerant(text)
         try:
             compiled = re.compile(text, re.IGNORECASE)
             check_pattern(text, re.IGNORECASE)

@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING, Iterable, NamedTuple, Sequence
 import yaml
 
 from rca.errors import ConfigError, InputError
-from rca.fixes.entry import BASE_CONFIDENCE, FixEntry, FixMatch, entry_from_dict, normalize_level
+from rca.fixes.entry import (BASE_CONFIDENCE, FixEntry, FixMatch, entry_from_dict,
+                             normalize_level)
 from rca.types import Suggestion
 
 if TYPE_CHECKING:
@@ -110,10 +111,12 @@ class Library:
 
         ``items`` are :class:`Clue` or plain tuples ``(service, text[, level[, metric]])``
         (a bare string is a text without service), **ordered by importance**: the root-cause
-        evidence first. An item's weight decays with its position (0.92 ** i, floor 0.5).
+        evidence first. An item's weight is ``.7 ** k * .93 ** j`` (floor .3) where ``k`` is
+        the rank of its service by first appearance and ``j`` its position among that
+        service's items: evidence of the top service outweighs that of the next ones.
 
         Confidence of an entry = base of the hit kind (pattern .9, errno/exception .8, metric
-        hint .6) x entry ``specificity`` x position weight (x .7 when the line's level is not
+        hint .7) x entry ``specificity`` x item weight (x .7 when the line's level is not
         among the entry's ``levels``); on one line, entries other than the best one get
         x .85; a few more matching items add up to +.06.
 
@@ -128,8 +131,8 @@ class Library:
         clues = _dedupe(_as_clue(it) for it in items)
         best: dict[str, _Hit] = {}
         counts: dict[str, int] = {}
-        for index, clue in enumerate(clues):
-            for hit in self._hits(index, clue):
+        for index, (clue, weight) in enumerate(zip(clues, _weights(clues))):
+            for hit in self._hits(index, clue, weight):
                 counts[hit.entry.id] = counts.get(hit.entry.id, 0) + 1
                 kept = best.get(hit.entry.id)
                 if kept is None or hit.confidence > kept.confidence:
@@ -143,8 +146,7 @@ class Library:
         ranked = sorted(scored.values(), key=lambda t: (-t[0], t[1], t[2].id))
         return [s for conf, _, s in ranked if conf >= min_confidence][: max(0, limit)]
 
-    def _hits(self, index: int, clue: Clue) -> list[_Hit]:
-        weight = max(0.5, 0.92 ** index)
+    def _hits(self, index: int, clue: Clue, weight: float) -> list[_Hit]:
         level = normalize_level(clue.level)
         hits: list[_Hit] = []
         for entry in self.entries:
@@ -197,12 +199,25 @@ class Library:
             scored[hit.fix_id] = (conf, index, sug)
 
 
+_CACHE: dict[tuple, list[FixEntry]] = {}
+
+
 def _read_folder(folder: Path) -> list[FixEntry]:
+    """Entries of one folder; cached while its files' names, sizes and mtimes are unchanged."""
     if not folder.is_dir():
         raise ConfigError(f"fixes folder not found: {folder}")
+    files = sorted(list(folder.glob("*.yaml")) + list(folder.glob("*.yml")))
+    key = tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in files)
+    if key not in _CACHE:
+        if len(_CACHE) > 32:
+            _CACHE.clear()
+        _CACHE[key] = _parse_files(files)
+    return _CACHE[key]
+
+
+def _parse_files(files: list[Path]) -> list[FixEntry]:
     entries: list[FixEntry] = []
     seen: dict[str, str] = {}
-    files = sorted(list(folder.glob("*.yaml")) + list(folder.glob("*.yml")))
     for path in files:
         try:
             data = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -234,6 +249,18 @@ def _as_clue(item: Clue | tuple | str) -> Clue:
     if isinstance(item, (tuple, list)) and 1 <= len(item) <= 4:
         return Clue(*item)
     raise TypeError(f"a clue is (service, text[, level[, metric]]), got {item!r}")
+
+
+def _weights(clues: list[Clue]) -> list[float]:
+    services: dict[object, int] = {}
+    seen: dict[object, int] = {}
+    out = []
+    for clue in clues:
+        k = services.setdefault(clue.service, len(services))
+        j = seen.get(clue.service, 0)
+        seen[clue.service] = j + 1
+        out.append(max(0.3, 0.7 ** k * 0.93 ** j))
+    return out
 
 
 def _dedupe(clues: Iterable[Clue]) -> list[Clue]:

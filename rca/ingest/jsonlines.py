@@ -14,6 +14,9 @@ _loads = json.loads
 
 
 class JsonParser:
+    """``parse(line)`` -> ``(timestamp, level, service, host, message, attrs)``, a list of
+    them for an OTLP export line, or None when the line is not a JSON object."""
+
     name = "json"
 
     def __init__(self, times: TimeParser) -> None:

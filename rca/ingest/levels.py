@@ -32,6 +32,7 @@ LEVEL_ALIASES: dict[str, str] = {
     "a": "FATAL", "assert": "FATAL", "dpanic": "FATAL",
 }
 
+_SEEN: dict[str, str] = {}  # raw text -> level, for the texts seen (bounded)
 _SYSLOG = ("FATAL", "FATAL", "FATAL", "ERROR", "WARN", "INFO", "INFO", "DEBUG")
 
 
@@ -43,8 +44,13 @@ def normalize_level(value: object) -> str | None:
     if value is None:
         return None
     if isinstance(value, str):
+        found = _SEEN.get(value)
+        if found is not None:
+            return found
         found = LEVEL_ALIASES.get(value.strip().strip("[]<>:").lower())
         if found is not None:
+            if len(_SEEN) < 1024:
+                _SEEN[value] = found
             return found
         text = value.strip()
         if text.isdigit():

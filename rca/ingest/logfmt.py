@@ -31,6 +31,9 @@ def parse_logfmt(line: str) -> dict[str, str]:
 
 
 class LogfmtParser:
+    """``parse(line)`` -> ``(timestamp, level, service, host, message, attrs)`` or None when
+    the line is not made of ``key=value`` pairs only (at least two)."""
+
     name = "logfmt"
 
     def __init__(self, times: TimeParser) -> None:

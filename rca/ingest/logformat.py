@@ -136,7 +136,15 @@ class LoghubParser:
             if m is None:
                 return None
         g = m.groupdict()
-        ts = self._timestamp(g) if self._plans else None
+        plans = self._plans
+        ts = None
+        if plans:  # fast path: the plan that worked last time
+            plan = plans[0]
+            text = g[plan[0]] if len(plan) == 1 else " ".join([g[n] for n in plan if g[n]])
+            if text:
+                ts = self._times.parse(text)
+            if ts is None and len(plans) > 1:
+                ts = self._timestamp(g)
         level = None
         if self._level is not None:
             raw = g[self._level]

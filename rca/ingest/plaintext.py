@@ -35,11 +35,17 @@ LAYOUTS: tuple[tuple[str, re.Pattern[str]], ...] = tuple((n, re.compile(p)) for 
     # 2024-01-01 12:00:00.123 ERROR [thread] com.x.Y - msg ; 12:00:00.123 [main] INFO  c.x.Y - msg
     ("log4j", r"\[?" + _TS + r"\]?\s+(?:\[(?P<thread>[^\]]{0,200})\]\s+)?\[?" + _LVL
      + r"\]?\s+(?:\[(?P<thread2>[^\]]{0,200})\]\s+)?" + _LOGGER + r"\s+-\s(?P<msg>.*)"),
+    # 2024-01-01 12:00:00.123  INFO 1 --- [main] c.e.Web   : msg (Spring Boot)
+    ("spring", _TS + r"\s+" + _LVL + r"\s+(?P<pid>\d+)\s+---\s+(?:\[[^\]]{0,200}\]\s+)?"
+     r"\[\s*(?P<thread>[^\]]{0,200})\]\s+" + _LOGGER + r"\s*:\s(?P<msg>.*)"),
+    # 2024-01-01 12:00:00.123 UTC [5890] LOG:  msg (PostgreSQL log_line_prefix '%m [%p] ')
+    ("postgres", _TS + r"\s+\[(?P<pid>\d+)\](?:\s+\S+@\S+)?\s+(?P<level>LOG|ERROR|FATAL|PANIC|"
+     r"WARNING|NOTICE|INFO|DEBUG\d?|DETAIL|HINT|STATEMENT|CONTEXT|QUERY|LOCATION):\s+(?P<msg>.*)"),
     # 2024-01-01 12:00:00 - name - ERROR - msg (Python logging.basicConfig with asctime)
     ("python-dash", _TS + r"\s+-\s+" + _LOGGER + r"\s+-\s+" + _LVL + r"\s+-\s(?P<msg>.*)"),
     # 2024-01-01 12:00:00,123 ERROR name: msg ; [2024-...] [ERROR] msg ; 2024-... | ERROR | msg
     ("python", r"\[?" + _TS + r"\]?\s*(?:[-|]\s*)?\[?" + _LVL + r"\]?\s*(?:[-|:]\s*)?"
-     + r"(?:\[?" + _LOGGER + r"\]?(?::|\s-)\s)?(?P<msg>.*)"),
+     + r"(?:\[(?P<thread>[^\]]{0,200})\]\s+)?(?:\[?" + _LOGGER + r"\]?(?::|\s-)\s)?(?P<msg>.*)"),
     # ERROR:name:msg (Python logging default)
     ("python-default", r"(?P<level>DEBUG|INFO|WARNING|ERROR|CRITICAL):" + _LOGGER
      + r":(?P<msg>.*)"),
@@ -80,6 +86,8 @@ class TextParser:
         ts = self._times.parse(g["ts"]) if g.get("ts") else None
         level = normalize_level(g["level"]) if g.get("level") else None
         attrs = {"layout": layout}
+        if g.get("pid"):
+            attrs["pid"] = g["pid"]
         if g.get("logger"):
             attrs["logger"] = g["logger"]
         thread = g.get("thread") or g.get("thread2")

@@ -94,7 +94,7 @@ def iter_lines(path: Path, stats, max_bytes: int) -> Iterator[tuple[int, str, bo
     """
     f = open_binary(path)
     readline = f.readline
-    n = 0
+    n = nbytes = 0
     try:
         while True:
             try:
@@ -104,7 +104,10 @@ def iter_lines(path: Path, stats, max_bytes: int) -> Iterator[tuple[int, str, bo
             if not raw:
                 break
             n += 1
-            stats.bytes += len(raw)
+            nbytes += len(raw)
+            if not n & 1023:
+                stats.bytes += nbytes
+                nbytes = 0
             truncated = False
             if len(raw) >= max_bytes and raw[-1:] != b"\n":
                 truncated = True
@@ -129,6 +132,7 @@ def iter_lines(path: Path, stats, max_bytes: int) -> Iterator[tuple[int, str, bo
             yield n, text.rstrip("\r\n"), bad, truncated
     finally:
         stats.lines += n
+        stats.bytes += nbytes
         f.close()
 
 

@@ -24,6 +24,9 @@ _RFC3164_NOTAG = re.compile(r"(?:<(?P<pri>\d{1,3})>)?" + _TS3164
 
 
 class SyslogParser:
+    """``parse(line)`` -> ``(timestamp, level, service, host, message, attrs)`` or None;
+    ``attrs`` holds ``syslog`` ("3164"/"5424"), ``facility``, ``procid``, ``msgid``, ``sd``."""
+
     name = "syslog"
 
     def __init__(self, times: TimeParser) -> None:

@@ -1,6 +1,7 @@
 """Join log and metric evidence per service into one ranking of root-cause candidates.
 
-Each source is scaled to [0, 1] by its strongest service, the sources present are averaged,
+Each source is scaled to [0, 1] by its strongest service (metrics by their ``strength``, see
+:func:`rca.rank.metrics.service_table`), the sources present are averaged,
 and two propagation rules adjust the result:
 
 * victim: a service with anomalous callees (given or inferred edges, direct or further down)
@@ -41,12 +42,13 @@ def combine(log_services: pd.DataFrame | None, metric_services: pd.DataFrame | N
     for kind, frame in (("log", log_services), ("metric", metric_services)):
         if frame is None or frame.empty:
             continue
-        top = float(frame["score"].max())
+        key = "strength" if "strength" in frame.columns else "score"
+        top = float(frame[key].max())
         if top <= 0:
             continue
         sources += 1
         for r in frame.to_dict("records"):
-            share = float(r["score"]) / top
+            share = float(r[key]) / top
             if share < MIN_SHARE:
                 continue
             row = rows.setdefault(r["service"], _empty(r["service"]))

@@ -26,6 +26,13 @@ SEVERITY = {"WARN": 0.5, "ERROR": 1.0, "FATAL": 1.5}
 ERROR_WORDS = re.compile(
     r"(?i)\b(?:error|exception|fatal|failed|failure|panic|traceback|refused|timed? ?out|"
     r"unavailable|denied|killed|segmentation fault|cannot|could not|unable to)\b")
+#: How far (share of the log's span) a template's own change point may precede the joint one.
+EARLIEST = 0.25
+#: Share of the strongest template's score a template needs to move the onset.
+ONSET_SHARE = 0.2
+#: A gap this many times a template's median gap ends its run (exponential gaps exceed 8x the
+#: median with probability 2**-8).
+GAP_FACTOR = 8.0
 #: Fraction of the expected post-onset volume below which a busy service counts as silent.
 SILENT_RATIO = 0.1
 
@@ -73,7 +80,38 @@ def log_onset(frame: pd.DataFrame, bins: int = 200) -> pd.Timestamp | None:
     hot = table[table["score"] > 0]
     if hot.empty:
         return cp
-    return min(hot["first_after"].min(), cp)
+    hot = hot[hot["score"] >= ONSET_SHARE * hot["score"].max()]  # stray warnings don't count
+    # each anomalous template's own start: a slow fault (a leak warning creeping in) begins
+    # well before the loud symptoms that dominate the joint change point
+    cp_s = (cp - t0).total_seconds()
+    lo_s = cp_s - EARLIEST * span
+    secs = (err["timestamp"] - t0).dt.total_seconds()
+    starts = [cp]
+    for (svc, tid) in zip(hot["service"], hot["template_id"]):
+        times = secs[(err["service"] == svc) & (err["template_id"] == tid)].to_numpy()
+        start = sustained_start(times, cp_s, lo_s, width.total_seconds())
+        if start is not None:
+            starts.append(t0 + pd.Timedelta(seconds=start))
+    return min(starts)
+
+
+def sustained_start(times: np.ndarray, cp: float, earliest: float, width: float) -> float | None:
+    """Walk back from the first event at or after ``cp`` while the gaps stay within
+    :data:`GAP_FACTOR` times the template's median gap after ``cp`` (at least ``width``), not before
+    ``earliest``: the start of the run of events the surge belongs to (all in seconds).
+
+    >>> sustained_start(np.array([5.0, 160, 170, 180, 190, 200, 210, 220]), 200, 0, 1)
+    160.0
+    """
+    t = np.sort(np.asarray(times, dtype=float))
+    i = int(np.searchsorted(t, cp))
+    if i >= len(t):
+        return None
+    after = np.diff(t[i:])
+    gap = max(GAP_FACTOR * float(np.median(after)), width) if len(after) else width
+    while i > 0 and t[i - 1] >= earliest and t[i] - t[i - 1] <= gap:
+        i -= 1
+    return float(t[i])
 
 
 def template_table(frame: pd.DataFrame, onset: pd.Timestamp, sev: pd.Series | None = None

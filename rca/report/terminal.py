@@ -41,7 +41,8 @@ def render_terminal(analysis: Analysis, console: Console) -> None:
         console.print(Text(f"#{c.rank} {c.service}: " + "; ".join(c.reasons), style="bold"))
         for e in c.evidence:
             where = f"{e.source}:{e.line}" if e.line else e.source
-            console.print(Text("  ") + Text(where, style="cyan") + Text(f"  {e.text}"))
+            first = e.text.split("\n", 1)[0]
+            console.print(Text("  ") + Text(where, style="cyan") + Text(f"  {first}"))
     if analysis.suggestions:
         console.print(Text("Suggested fixes", style="bold"))
         for s in analysis.suggestions[:5]:

@@ -31,6 +31,18 @@ def _since(value: str | None, default: float) -> float:
     return epoch(value, default)
 
 
+ENV_CONFIG = "RCA_SERVICE_CONFIG"
+
+
+def app_from_env():
+    """App factory for multi-process serving: the config comes as JSON in ``$RCA_SERVICE_CONFIG``
+    (set by :func:`rca.api.serve`; the scorer then runs once, in the parent)."""
+    import json as _json
+    import os
+
+    return create_app(ServiceConfig(**_json.loads(os.environ[ENV_CONFIG])))
+
+
 def create_app(config: ServiceConfig | None = None):
     """Build the ASGI app. Refuses (``ConfigError``) to serve off-loopback without a token."""
     from fastapi import FastAPI, Request
@@ -38,6 +50,10 @@ def create_app(config: ServiceConfig | None = None):
 
     config = (config or ServiceConfig()).checked()
     ServiceRuntime.check_security(config)
+    if config.model_dir:
+        from rca.service.scoring import check_model
+
+        check_model(config.model_dir)  # ModelError before anything starts
     rt = ServiceRuntime(config)
 
     @asynccontextmanager
@@ -139,6 +155,8 @@ def create_app(config: ServiceConfig | None = None):
         if rt.reader.one("SELECT id FROM incidents WHERE id=?", (incident_id,)) is None:
             raise Rejected(404, f"no incident {incident_id}")
         note = str(doc.get("note") or "")[:2000]
+        if fix is not None:
+            rt.remember_fix(incident_id, fix)
         rt.reader.execute("INSERT INTO feedback(incident_id, fix_id, resolved, note, created) "
                           "VALUES(?,?,?,?,?)", (incident_id, fix,
                                                 int(bool(doc.get("resolved", True))), note,

@@ -1,8 +1,9 @@
 """Validation of ingest bodies: logs (JSON array, NDJSON, OTLP/HTTP JSON, plain lines) and
 metrics (JSON samples, wide rows, Prometheus text exposition) -> plain row tuples for the store.
 
-A log row is ``(ts, service, level, message, attrs_json)``; a metric row is
-``(ts, series, service, value)``; ``ts`` is epoch seconds (float, receive time when absent).
+A log row is ``(received, ts, service, level, message, attrs_json)``; a metric row is
+``(received, ts, series, service, value)``; times are epoch seconds (``ts`` is the receive time
+when the record has none).
 """
 
 from __future__ import annotations
@@ -16,13 +17,14 @@ from typing import Any, Iterable
 
 from rca.errors import InputError
 
-LogRow = tuple[float, str, str | None, str, str | None]
-MetricRow = tuple[float, str, str, float]
+LogRow = tuple[float, float, str, str | None, str, str | None]
+MetricRow = tuple[float, float, str, str, float]
 
 _MSG_KEYS = ("message", "msg", "body", "log", "text", "event")
 _TS_KEYS = ("timestamp", "time", "ts", "@timestamp", "datetime", "date")
 _SVC_KEYS = ("service", "service.name", "service_name", "app", "application", "name", "logger")
 _LVL_KEYS = ("level", "severity", "levelname", "log.level", "lvl", "loglevel", "severityText")
+_loads_fast = json.loads
 _USED = frozenset(_MSG_KEYS + _TS_KEYS + _SVC_KEYS + _LVL_KEYS)
 _ENCODE = json.JSONEncoder(separators=(",", ":"), default=str).encode
 _LEVEL_WORDS: dict[str, str] = {
@@ -137,9 +139,11 @@ class LogParser:
                 elif isinstance(whole, dict):
                     self._item(whole, now, out)
                 else:  # NDJSON: parse all lines in one call, line by line only on error
-                    lines = [ln for ln in text.splitlines() if ln.strip()]
+                    lines = text.splitlines()
+                    if not all(lines):
+                        lines = [ln for ln in lines if ln.strip()]
                     try:
-                        items = json.loads("[" + ",".join(lines) + "]")
+                        items = _loads_fast("[" + ",".join(lines) + "]")
                     except ValueError:
                         items = None
                     if isinstance(items, list) and len(items) == len(lines):
@@ -204,12 +208,12 @@ class LogParser:
                     attrs = _ENCODE({k: v for k, v in item.items() if k not in _USED})
                 if len(attrs) > self.max_line:
                     attrs = attrs[: self.max_line]
-            append((ts, svc, lvl, msg, attrs))
+            append((now, ts, svc, lvl, msg, attrs))
 
     @staticmethod
     def _loads(text: str) -> Any:
         try:
-            return json.loads(text)
+            return _loads_fast(text)
         except ValueError as exc:
             raise InputError(f"body is not valid JSON: {exc}") from None
 
@@ -233,7 +237,7 @@ class LogParser:
                 m = _LEVEL_IN_TEXT.search(item[:200])
                 lvl = level_of(m.group(1)) if m else None
                 msg = self._clip(item, out)
-                out.rows.append((now, service or self.default_service, lvl, msg, None))
+                out.rows.append((now, now, service or self.default_service, lvl, msg, None))
                 return
             item = fields
         if not isinstance(item, dict):
@@ -265,7 +269,7 @@ class LogParser:
                 attrs = _ENCODE(extra)
                 if len(attrs) > self.max_line:
                     attrs = attrs[: self.max_line]
-        out.rows.append((ts, svc, lvl, msg, attrs))
+        out.rows.append((now, ts, svc, lvl, msg, attrs))
 
     def _otlp(self, doc: dict, now: float, out: Parsed) -> None:
         for rl in doc.get("resourceLogs") or []:
@@ -289,7 +293,7 @@ class LogParser:
                     for k in ("traceId", "spanId"):
                         if lr.get(k):
                             attrs[k] = lr[k]
-                    out.rows.append((ts, svc, lvl, self._clip(str(msg), out),
+                    out.rows.append((now, ts, svc, lvl, self._clip(str(msg), out),
                                      json.dumps(attrs, default=str) if attrs else None))
 
 
@@ -379,7 +383,7 @@ def _prometheus(text: str, now: float, out: Parsed) -> None:
         if v != v or v in (float("inf"), float("-inf")):
             out.rejected += 1
             continue
-        append((ts, ident[0], ident[1], v))
+        append((now, ts, ident[0], ident[1], v))
 
 
 def _metric_item(item: Any, now: float, out: Parsed) -> None:
@@ -394,7 +398,7 @@ def _metric_item(item: Any, now: float, out: Parsed) -> None:
             if k in _TS_KEYS:
                 continue
             if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v):
-                out.rows.append((ts, str(k), service_of_series(str(k)), float(v)))
+                out.rows.append((now, ts, str(k), service_of_series(str(k)), float(v)))
                 found = True
             else:
                 out.rejected += 1
@@ -415,4 +419,4 @@ def _metric_item(item: Any, now: float, out: Parsed) -> None:
     name = str(name)
     if svc and not name.startswith(f"{svc}_"):
         name = f"{svc}_{name}"
-    out.rows.append((ts, name, str(svc or service_of_series(name)), float(v)))
+    out.rows.append((now, ts, name, str(svc or service_of_series(name)), float(v)))

@@ -34,7 +34,7 @@ class Rejected(Exception):
 def _scorer_process(config: dict, stop, parent: int) -> None:  # pragma: no cover - subprocess
     cfg = ServiceConfig(**config)
     try:
-        os.nice(5)  # ingest (acknowledging writes) comes first; scoring catches up
+        os.nice(10)  # ingest (acknowledging writes) comes first; scoring catches up
     except OSError:
         pass
     scorer = Scorer(cfg).open()
@@ -154,7 +154,8 @@ class ServiceRuntime:
         if not parsed.rows:
             raise Rejected(400, f"no valid {kind} in body ({parsed.rejected} rejected)")
         try:
-            fut = self.writer.submit(kind, parsed.rows, now)
+            fut = self.writer.submit(kind, len(parsed.rows), now, content_type, service or "",
+                                     body)
         except QueueFull:
             self.counters[(f"rejected_{kind}", "queue_full")] += len(parsed.rows)
             raise Rejected(429, "ingest queue is full, retry later", {"Retry-After": "1"})
@@ -169,14 +170,26 @@ class ServiceRuntime:
         lat[1] += 1
         return {"accepted": n, "rejected": parsed.rejected, "truncated": parsed.truncated}
 
+    def remember_fix(self, incident_id: str, fix_id: str) -> None:
+        """Pass feedback on to the analysis stage's feedback store (best effort)."""
+        import json
+
+        from rca.service.scoring import remember_fix
+
+        row = self.reader.one("SELECT body FROM incidents WHERE id=?", (incident_id,))
+        if row is None:
+            return
+        try:
+            remember_fix(json.loads(row["body"]), fix_id)
+        except Exception as exc:  # an invalid fix id etc.: keep the local record anyway
+            log.warning("feedback store refused %s/%s: %s", incident_id, fix_id, exc)
+
     # -- metrics -------------------------------------------------------------------------------
     def prometheus(self) -> str:
         st = self.reader.kv(STATE_KEY, {}) or {}
-        scored = st.get("scored", {"logs": 0, "metrics": 0})
-        cursor = st.get("cursor", {"logs": 0, "metrics": 0})
+        stats = self.stats()
+        scored, stored = stats["scored"], stats["stored"]
         lat_sum, lat_n = st.get("latency", [0.0, 0])
-        maxid = {k: (self.reader.one(f"SELECT max(id) AS m FROM {k}") or {}).get("m") or 0
-                 for k in ("logs", "metrics")}
         lines = ["# HELP rca_ingested_total Events durably stored.",
                  "# TYPE rca_ingested_total counter"]
         for kind in ("logs", "metrics"):
@@ -192,7 +205,8 @@ class ServiceRuntime:
                   "# HELP rca_scoring_backlog Stored events not scored yet.",
                   "# TYPE rca_scoring_backlog gauge"]
         for kind in ("logs", "metrics"):
-            lines.append(f'rca_scoring_backlog{{kind="{kind}"}} {maxid[kind] - cursor[kind]}')
+            lines.append(f'rca_scoring_backlog{{kind="{kind}"}} '
+                         f'{stored.get(kind, 0) - scored.get(kind, 0)}')
         lines += ["# HELP rca_scored_total Events scored.", "# TYPE rca_scored_total counter"]
         for kind in ("logs", "metrics"):
             lines.append(f'rca_scored_total{{kind="{kind}"}} {scored.get(kind, 0)}')
@@ -210,8 +224,9 @@ class ServiceRuntime:
     def stats(self) -> dict:
         """Stored, scored and cursor counts (the benchmark's proof of zero loss)."""
         st = self.reader.kv(STATE_KEY, {}) or {}
-        stored = {k: (self.reader.one(f"SELECT count(*) AS n FROM {k}") or {}).get("n", 0)
-                  for k in ("logs", "metrics")}
+        stored = {"logs": 0, "metrics": 0}
+        for r in self.reader.q("SELECT kind, sum(n) AS n FROM batches GROUP BY kind"):
+            stored[r["kind"]] = r["n"] or 0
         return {"stored": stored, "scored": st.get("scored", {"logs": 0, "metrics": 0}),
                 "cursor": st.get("cursor", {"logs": 0, "metrics": 0}),
                 "queue_depth": self.writer.pending}

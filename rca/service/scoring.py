@@ -297,12 +297,82 @@ def suggest(texts_with_service: list[tuple[str, str]]) -> list[Suggestion]:
 # --- trained log models -----------------------------------------------------------------------
 
 
-def load_log_model(model_dir: str):
-    """A trained model folder, loaded only when its manifest checksum matches (``rca.train``)."""
-    from rca.errors import ModelError
+def check_model(model_dir: str) -> dict:
+    """Verify a model folder's manifest and checksums without loading any pickle."""
+    from rca.train.store import read_manifest
 
+    return read_manifest(model_dir)
+
+
+class LogModel:
+    """A trained log model (``rca.train``) scoring windows of one service's lines.
+
+    Loaded once, only after its manifest checksums match; ``score(lines)`` returns the
+    largest window score and whether the model predicts a failure there.
+    """
+
+    def __init__(self, model_dir: str):
+        import json as _json
+        from pathlib import Path
+
+        from rca.errors import ModelError
+        from rca.train import load_model, parse_config
+
+        self.pipeline, manifest = load_model(Path(model_dir))
+        try:
+            self.cfg = parse_config(manifest["config"])
+        except Exception as exc:
+            raise ModelError(f"{model_dir}: the stored config is unusable: {exc}") from None
+        if self.cfg.input["format"] != "log":
+            raise ModelError(f"{model_dir}: the service scores log models only "
+                             f"(this one reads {self.cfg.input['format']})")
+        from rca.templates import TemplateMiner
+
+        self.miner_state = _json.loads((Path(model_dir) / "miner.json").read_text())
+        self.TemplateMiner = TemplateMiner
+
+    def score(self, lines: list[str]) -> tuple[float, bool]:
+        import os
+        import tempfile
+
+        from rca.train.build import score_frame
+        from rca.train.data import load_sessions
+
+        if not lines:
+            return 0.0, False
+        fd, path = tempfile.mkstemp(suffix=".log", prefix="rca-window-")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write("\n".join(lines) + "\n")
+            miner = self.TemplateMiner.from_json(self.miner_state)
+            frame = load_sessions(self.cfg, [path], with_labels=False, miner=miner)
+            if frame.empty:
+                return 0.0, False
+            res = score_frame(self.pipeline, frame)
+        finally:
+            os.unlink(path)
+        return float(res["score"].max()), bool(res["prediction"].max())
+
+
+def load_log_model(model_dir: str) -> LogModel:
+    """Load a model folder for scoring (``ModelError`` on a checksum mismatch)."""
+    return LogModel(model_dir)
+
+
+# --- feedback ---------------------------------------------------------------------------------
+
+
+def remember_fix(incident: dict, fix_id: str) -> None:
+    """Teach the feedback store (``rca.fixes.feedback``) what fixed this incident, so later
+    analyses suggest it for similar signatures."""
     try:
-        from rca.train import load_model  # type: ignore[attr-defined]
+        from rca.fixes.feedback import FeedbackStore
     except ImportError:
-        raise ModelError("trained log models are not available in this installation") from None
-    return load_model(model_dir)
+        return
+    sigs = [rc["template"] for rc in incident.get("root_causes", []) if rc.get("template")]
+    sigs += [e["text"] for rc in incident.get("root_causes", []) for e in rc.get("evidence", [])
+             if e.get("text")]
+    store = FeedbackStore()
+    store.remember_incident(incident["id"], sigs[:50] or [incident["id"]],
+                            incident.get("services", []))
+    store.record(incident["id"], fix_id)

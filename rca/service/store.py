@@ -1,7 +1,9 @@
 """SQLite persistence of the service (WAL mode, one file) and the group-commit writer.
 
-Ingested events are appended to ``logs``/``metrics``; a request is acknowledged only after
-the transaction holding its rows has committed. Everything the scorer derives (scores,
+An ingest request is validated, then its body is appended to ``batches`` as it came (one row
+per request, so the ingest path writes little); it is acknowledged only after the transaction
+holding it has committed. The scorer moves batches into ``logs``/``metrics`` (one transaction
+per chunk, with its cursor) before scoring them. Everything the scorer derives (scores,
 signatures, incidents, its own state) is written idempotently, so re-scoring after a crash
 converges to the same tables.
 """
@@ -24,6 +26,9 @@ CREATE TABLE IF NOT EXISTS logs(
 CREATE TABLE IF NOT EXISTS metrics(
   id INTEGER PRIMARY KEY, received REAL NOT NULL, ts REAL NOT NULL, series TEXT NOT NULL,
   service TEXT NOT NULL, value REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS batches(
+  id INTEGER PRIMARY KEY, received REAL NOT NULL, kind TEXT NOT NULL, ctype TEXT NOT NULL,
+  service TEXT NOT NULL, n INTEGER NOT NULL, body BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS kv(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS scores(
   service TEXT NOT NULL, kind TEXT NOT NULL, name TEXT NOT NULL, ts REAL NOT NULL,
@@ -107,14 +112,15 @@ class GroupWriter:
             self._thread = None
             self._con.close()
 
-    def submit(self, kind: str, rows: list, received: float) -> Future:
-        n = len(rows)
+    def submit(self, kind: str, n: int, received: float, ctype: str, service: str,
+               body: bytes) -> Future:
+        """Queue one validated request body holding ``n`` events of ``kind``."""
         with self._lock:
             if self._pending + n > self.max_pending and self._pending > 0:
                 raise QueueFull()
             self._pending += n
         fut: Future = Future()
-        self._q.put((kind, rows, received, fut))
+        self._q.put(((received, kind, ctype, service, n, body), fut))
         return fut
 
     def _run(self) -> None:
@@ -123,7 +129,7 @@ class GroupWriter:
             if item is None:
                 return
             batch = [item]
-            size = len(item[1])
+            size = item[0][4]
             while size < self.max_batch:
                 try:
                     nxt = self._q.get_nowait()
@@ -133,37 +139,30 @@ class GroupWriter:
                     self._q.put(None)
                     break
                 batch.append(nxt)
-                size += len(nxt[1])
+                size += nxt[0][4]
             self._write(batch)
 
     def _write(self, batch: list) -> None:
         con = self._con
         try:
             con.execute("BEGIN IMMEDIATE")
-            for kind, rows, received, _ in batch:
-                if kind == "logs":
-                    con.executemany(
-                        "INSERT INTO logs(received, ts, service, level, message, attrs) "
-                        "VALUES(?, ?, ?, ?, ?, ?)", [(received, *r) for r in rows])
-                else:
-                    con.executemany(
-                        "INSERT INTO metrics(received, ts, series, service, value) "
-                        "VALUES(?, ?, ?, ?, ?)", [(received, *r) for r in rows])
+            con.executemany("INSERT INTO batches(received, kind, ctype, service, n, body) "
+                            "VALUES(?, ?, ?, ?, ?, ?)", [row for row, _ in batch])
             con.execute("COMMIT")
         except Exception as exc:  # sqlite3.Error, disk full...
             try:
                 con.execute("ROLLBACK")
             except sqlite3.Error:
                 pass
-            for _, rows, _, fut in batch:
-                self._release(len(rows))
+            for row, fut in batch:
+                self._release(row[4])
                 fut.set_exception(WriteError(str(exc)))
             return
         self.commits += 1
-        for kind, rows, _, fut in batch:
-            self.written[kind] += len(rows)
-            self._release(len(rows))
-            fut.set_result(len(rows))
+        for row, fut in batch:
+            self.written[row[1]] += row[4]
+            self._release(row[4])
+            fut.set_result(row[4])
 
     def _release(self, n: int) -> None:
         with self._lock:

@@ -26,6 +26,8 @@ log = logging.getLogger("rca.service")
 STATE_KEY = "scorer_state"
 VIEW_KEY = "view"
 OWNER_KEY = "scorer_owner"
+BATCH_KEY = "batch_cursor"
+NORMALIZE_ROWS = 5000  # rows moved from ``batches`` to ``logs``/``metrics`` per transaction
 ERROR_LEVELS = ("ERROR", "FATAL")
 RECENT_POINTS = 30
 LOOKBACK_BUCKETS = 6
@@ -80,6 +82,7 @@ class Scorer:
         self.con.execute("INSERT OR REPLACE INTO kv(key, value) VALUES(?, ?)",
                          (OWNER_KEY, json.dumps(self.owner)))
         self.model = None
+        self._lines: dict[str, list[str]] = {}  # current bucket's lines per service (model)
         if self.config.model_dir:
             self.model = scoring.load_log_model(self.config.model_dir)
         return self
@@ -104,6 +107,8 @@ class Scorer:
                     log.exception("scoring step failed")
                     n = 0
                     stop.wait(1.0)
+                    self.close()
+                    self.open()  # back to the last committed state: nothing counted twice
                 if n == 0:
                     stop.wait(idle)
         finally:
@@ -115,6 +120,7 @@ class Scorer:
         t0 = time.perf_counter()
         wall = time.time() if wall is None else wall
         cfg, st, con = self.config, self.state, self.con
+        self.normalize()
         logs = con.execute(
             "SELECT id, ts, service, level, message FROM logs WHERE id>? ORDER BY id LIMIT ?",
             (st["cursor"]["logs"], cfg.score_batch)).fetchall()
@@ -142,6 +148,50 @@ class Scorer:
             self.latency_count += 1
         self.last_step_rows = n
         return n
+
+    def normalize(self) -> int:
+        """Move acknowledged request bodies (``batches``) into ``logs``/``metrics`` rows: each
+        chunk and the batch cursor commit together, so every event lands exactly once."""
+        from rca.service.payloads import LogParser, parse_metrics
+
+        con = self.con
+        moved = 0
+        while moved < NORMALIZE_ROWS:
+            row = con.execute("SELECT value FROM kv WHERE key=?", (BATCH_KEY,)).fetchone()
+            cursor = json.loads(row[0]) if row else 0
+            batches = con.execute(
+                "SELECT id, received, kind, ctype, service, body FROM batches WHERE id>? "
+                "ORDER BY id LIMIT 8", (cursor,)).fetchall()
+            if not batches:
+                break
+            logs, mets, failed = [], [], 0
+            for _id, received, kind, ctype, service, body in batches:
+                try:
+                    if kind == "logs":
+                        logs += LogParser(self.config.max_line_bytes, service).parse(
+                            body, ctype, received).rows
+                    else:
+                        mets += parse_metrics(body, ctype, received).rows
+                except Exception as exc:  # validated at ingest; never block on one body
+                    log.error("cannot re-read batch %s: %s", _id, exc)
+                    failed += 1
+            con.execute("BEGIN IMMEDIATE")
+            try:
+                con.executemany("INSERT INTO logs(received, ts, service, level, message, attrs)"
+                                " VALUES(?,?,?,?,?,?)", logs)
+                con.executemany("INSERT INTO metrics(received, ts, series, service, value)"
+                                " VALUES(?,?,?,?,?)", mets)
+                con.execute("INSERT OR REPLACE INTO kv(key, value) VALUES(?, ?)",
+                            (BATCH_KEY, json.dumps(batches[-1][0])))
+                if failed:
+                    con.execute("INSERT INTO kv(key, value) VALUES('normalize_failed', ?) "
+                                "ON CONFLICT(key) DO UPDATE SET value=value+?", (failed, failed))
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+            moved += len(logs) + len(mets)
+        return moved
 
     # -- logs ----------------------------------------------------------------------------------
     def _svc(self, name: str) -> dict:
@@ -177,6 +227,10 @@ class Scorer:
             self._close_bucket(service, s, b)
         s["n"] += 1
         s["logs"] += 1
+        if self.model is not None:
+            buf = self._lines.setdefault(service, [])
+            if len(buf) < 5000:
+                buf.append(message)
         is_err = level in ERROR_LEVELS
         if is_err:
             s["err"] += 1
@@ -221,6 +275,8 @@ class Scorer:
                 self._alarms.append({"ts": ts, "service": service, "kind": "logs",
                                      "name": "errors", "score": score, "value": err})
             s["n"] = s["err"] = s["new"] = 0
+            if self.model is not None and self._lines.get(service):
+                self._model_score(service, ts, self._lines.pop(service))
             b += 1
         s["bucket"] = next_bucket
 
@@ -232,6 +288,19 @@ class Scorer:
         for name, s in self.state["svc"].items():
             if s["bucket"] is not None and s["bucket"] < horizon:
                 self._close_bucket(name, s, None)
+
+    def _model_score(self, service: str, ts: float, lines: list[str]) -> None:
+        try:
+            score, failing = self.model.score(lines)
+        except Exception as exc:  # a model problem must not stop scoring
+            log.warning("log model failed on %s: %s", service, exc)
+            return
+        self._scores.append((service, "model", "log_model", ts, score, int(failing),
+                             float(len(lines))))
+        if failing:
+            self._alarms.append({"ts": ts, "service": service, "kind": "model",
+                                 "name": "log_model", "score": max(self.threshold, min(score, 1.0)),
+                                 "value": score})
 
     # -- metrics -------------------------------------------------------------------------------
     def _metrics(self, rows: list, wall: float) -> None:
@@ -365,12 +434,13 @@ class Scorer:
         rows = con.execute(
             "SELECT id, ts, service, level, message FROM logs WHERE id>=? AND id<=? "
             "AND ts>=? AND ts<=? ORDER BY id LIMIT ?",
-            (inc["first_ids"][0], self.state["cursor"]["logs"] + 10**9, lo, hi,
+            (inc["first_ids"][0], self.state["cursor"]["logs"], lo, hi,
              MAX_ANALYSIS_ROWS)).fetchall()
         events = self._events_frame(rows)
         mrows = con.execute(
-            "SELECT ts, series, value FROM metrics WHERE id>=? AND ts>=? AND ts<=? "
-            "ORDER BY id LIMIT ?", (inc["first_ids"][1], lo, hi, MAX_ANALYSIS_ROWS)).fetchall()
+            "SELECT ts, series, value FROM metrics WHERE id>=? AND id<=? AND ts>=? AND ts<=? "
+            "ORDER BY id LIMIT ?", (inc["first_ids"][1], self.state["cursor"]["metrics"], lo, hi,
+                                    MAX_ANALYSIS_ROWS)).fetchall()
         metrics = None
         if mrows:
             import pandas as pd
@@ -426,11 +496,11 @@ class Scorer:
     # -- persistence ---------------------------------------------------------------------------
     def _commit(self, logs: list, mets: list, wall: float) -> None:
         con, st = self.con, self.state
-        bodies = [self._analyse(inc, wall) for inc in self._to_write]
         if logs:
             st["cursor"]["logs"] = logs[-1][0]
         if mets:
             st["cursor"]["metrics"] = mets[-1][0]
+        bodies = [self._analyse(inc, wall) for inc in self._to_write]
         st["latency"] = [self.latency_sum, self.latency_count]
         state = dict(st, miner=self.miner.to_json(),
                      silence=self.silence.to_dict() if self.silence is not None else None,

@@ -5,7 +5,8 @@ Timeline of a scenario (all deterministic for a given scenario, seed and sizes):
 - normal traffic in every service for ``duration`` seconds (``lines`` records per service);
 - benign noise from the start to the end: a recurring harmless error in a few unrelated
   services, warnings everywhere, a short burst of 503s between two unrelated services well
-  before the fault, a CPU blip from a cron job;
+  before the fault, a CPU blip from a cron job, and a red herring: a never-seen error in a
+  service the fault does not reach, 20-240 s after the fault began;
 - at ``fault_time`` (55-70 % into the window) the root service writes its first fault line;
 - each transitive caller starts logging symptoms (timeouts, 5xx, refused connections) some
   seconds later, further hops later still; metrics move the same way.
@@ -15,7 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 import random
 import re
 from datetime import datetime, timezone
@@ -46,6 +46,13 @@ _BENIGN_ERRORS = {
     "java": ("Health check for legacy-reports failed: Read timed out after 2000ms",
              "Failed to send span batch to collector: 401 Unauthorized"),
     "postgres": ('duplicate key value violates unique constraint "sessions_pkey"',),
+}
+# A one-off new error in an unrelated service shortly after the fault (a red herring).
+_RED_HERRINGS = {
+    "node": "failed to refresh feature flags: Request failed with status code 500",
+    "python": "task reports.generate_daily failed: KeyError('region')",
+    "java": "Scheduled task 'syncCatalog' failed: java.lang.NullPointerException",
+    "postgres": "canceling statement due to statement timeout",
 }
 _WARNINGS = {
     "node": ("deprecated option 'useUnifiedTopology' has no effect",
@@ -85,7 +92,7 @@ def simulate(scenario: str, out_dir: str | Path, seed: int = 0, n_services: int 
     end = start + duration
     fault_t = round(start + duration * rng.uniform(0.55, 0.7), 3)
     root = _pick_root(fault, topo, rng)
-    sim = _Sim(fault, topo, rng, start, end, fault_t, root, lines, noise)
+    sim = _Sim(fault, topo, rng, start, end, fault_t, root, lines, noise, key)
     sim.run()
 
     out = Path(out_dir)
@@ -106,6 +113,7 @@ def simulate(scenario: str, out_dir: str | Path, seed: int = 0, n_services: int 
         "fault_time": _iso(fault_t), "signature": sim.signature,
         "description": fault.description,
         "propagation": {s: _iso(t) for s, t in sorted(sim.symptom_start.items())},
+        "red_herring": sim.herring,
         "services": list(topo.services), "formats": dict(sorted(topo.formats.items())),
         "params": {"n_services": len(topo.services), "duration": duration, "lines": lines,
                    "noise": noise, "step": step},
@@ -136,14 +144,16 @@ class _Sim:
     """Builds the per-service record lists (before rendering)."""
 
     def __init__(self, fault: Fault, topo: Topology, rng: random.Random, start: float,
-                 end: float, fault_t: float, root: str, lines: int, noise: float):
-        self.fault, self.topo, self.rng = fault, topo, rng
+                 end: float, fault_t: float, root: str, lines: int, noise: float,
+                 rng_key: str = ""):
+        self.fault, self.topo, self.rng, self.rng_key = fault, topo, rng, rng_key
         self.start, self.end, self.fault_t, self.root = start, end, fault_t, root
         self.lines, self.noise = lines, noise
         self.logs: dict[str, list[Line]] = {s: [] for s in topo.services}
         self.symptom_start: dict[str, float] = {}
         self.signature = ""
         self.blip: tuple[str, float, float] | None = None
+        self.herring: dict[str, str] | None = None
         self.ext_host = rng.choice(_HOSTS)
         self.ip = f"10.0.{rng.randint(1, 9)}.{rng.randint(2, 250)}"
 
@@ -173,6 +183,7 @@ class _Sim:
         for svc in self.topo.services:
             self._traffic(svc)
         self._noise()
+        self._red_herring()
         self._fault_lines()
         self._symptoms()
 
@@ -194,11 +205,15 @@ class _Sim:
     def _propagation(self) -> dict[str, float]:
         slow = self.fault.effect in ("leak",)
         first_hop = (60.0, 150.0) if slow else (2.0, 12.0)
-        out: dict[str, float] = {}
-        for caller, (depth, _callee) in sorted(self.topo.upstream_paths(self.root).items()):
-            delay = self.rng.uniform(*first_hop) + sum(self.rng.uniform(1.0, 6.0) for _ in range(depth - 1))
-            out[caller] = round(self.fault_t + delay, 3)
-        return out
+        delay: dict[str, float] = {self.root: 0.0}
+        paths = self.topo.upstream_paths(self.root)
+        for caller, (depth, callee) in sorted(paths.items(), key=lambda kv: (kv[1][0], kv[0])):
+            hop = self.rng.uniform(*first_hop) if depth == 1 else self.rng.uniform(1.0, 6.0)
+            delay[caller] = delay[callee] + hop  # a caller fails after the callee it waits on
+        room = 0.5 * (self.end - self.fault_t)  # short windows: compress, keep the order
+        scale = min(1.0, room / max(delay.values())) if len(delay) > 1 else 1.0
+        return {s: round(self.fault_t + d * scale, 3) for s, d in sorted(delay.items())
+                if s != self.root}
 
     def _fault_lines(self) -> None:
         fault, svc = self.fault, self.root
@@ -215,7 +230,7 @@ class _Sim:
         for i, t in enumerate(times):
             message, exc = self.fill(variants[0] if i == 0 else self.rng.choice(variants), svc)
             if i == 0:
-                self.signature = message.split("\n", 1)[0]
+                self.signature = message.split("\n", 1)[0].removeprefix("PANIC:  ")
             self.logs[svc].append(Line(t, fault.level, message, exc, logger=f"{svc}.runtime"))
             if fault.restarts and self.rng.random() < 0.5:
                 self.logs[svc].append(Line(round(t + self.rng.uniform(1.0, 4.0), 3), "INFO",
@@ -233,6 +248,27 @@ class _Sim:
             for i, t in enumerate([t0] + self.times(t0 + 0.05, self.end, count - 1)):
                 message, exc = _symptom_line(lang, kind, callee, self.fault.symptom, self.rng)
                 self.logs[caller].append(Line(t, "ERROR", message, exc, logger=f"{caller}.client"))
+
+    def _red_herring(self) -> None:
+        """A short burst of a never-seen error in a service the fault does not reach, some
+        time after the fault began (own random stream: the rest of the scenario is unchanged)."""
+        unrelated = [s for s in self.topo.services
+                     if s != self.root and s not in self.symptom_start]
+        if self.noise <= 0 or not unrelated:
+            return
+        r = random.Random(f"{self.rng_key}:herring")
+        svc = r.choice(unrelated)
+        t0 = self.fault_t + r.uniform(20, 240)
+        times = self.times_with(r, t0, min(t0 + 60, self.end), r.randint(3, 8))
+        if times:
+            self.herring = {"service": svc, "time": _iso(times[0]),
+                            "text": _RED_HERRINGS[self.lang(svc)]}
+        for t in times:
+            self.logs[svc].append(Line(t, "ERROR", _RED_HERRINGS[self.lang(svc)],
+                                       logger=f"{svc}.jobs"))
+
+    def times_with(self, r: random.Random, t0: float, t1: float, count: int) -> list[float]:
+        return sorted(round(r.uniform(t0, t1), 3) for _ in range(max(0, count)) if t0 < t1)
 
     def _noise(self) -> None:
         if self.noise <= 0:

@@ -6,7 +6,8 @@
 """
 
 from rca.templates.masking import Masker, MaskRule, load_rules
-from rca.templates.miner import TemplateMatch, TemplateMiner, template_id, tokenize
+from rca.templates.miner import TemplateMatch, TemplateMiner, template_id
+from rca.templates.tokens import tokenize
 
 __all__ = ["Masker", "MaskRule", "TemplateMatch", "TemplateMiner", "load_rules",
            "template_id", "tokenize"]

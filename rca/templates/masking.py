@@ -78,6 +78,15 @@ _SHAPE = bytes.maketrans(b"123456789", b"000000000")  # bytes.translate: a C tab
 
 
 _DIGIT = re.compile(r"[0-9]")
+_HEX_SHAPE = bytes.maketrans(b"123456789abcdefABCDEF", b"000000000000000000000")
+
+
+def _bounded_put(cache: dict, key, value, limit: int) -> None:
+    """Insert, first dropping the oldest quarter when the dict is full (bounded memory)."""
+    if len(cache) >= limit:
+        for old in list(cache)[: max(1, limit // 4)]:
+            del cache[old]
+    cache[key] = value
 
 
 def shape(message: str) -> bytes:
@@ -100,12 +109,13 @@ class Masker:
     dictionary look-up instead of a regex scan.
     """
 
-    __slots__ = ("rules", "_finditer", "_cache", "max_cache")
+    __slots__ = ("rules", "_finditer", "_cache", "_hex", "max_cache")
 
     def __init__(self, rules: Sequence[MaskRule], max_cache: int = 50_000):
         self.rules = tuple(rules)
         self._finditer = compile_rules(self.rules).finditer
         self._cache: dict[bytes, tuple[str, tuple[tuple[int, int], ...]]] = {}
+        self._hex: dict[bytes, tuple] = {}
         self.max_cache = max_cache
 
     @classmethod
@@ -120,12 +130,48 @@ class Masker:
             return masked, ()
         return masked, tuple([message[a:b] for a, b in spans])
 
-    def mask_spans(self, message: str) -> tuple[str, tuple[tuple[int, int], ...]]:
-        """Return the masked message and the ``(start, end)`` span of each masked value."""
-        hit = self._cache.get(shape(message))
-        return self._scan(message) if hit is None else hit
+    def mask_spans(self, message: str, remember: bool = True
+                   ) -> tuple[str, tuple[tuple[int, int], ...]]:
+        """Return the masked message and the ``(start, end)`` span of each masked value.
+        ``remember=False``: do not cache by digit shape (the caller keeps its own cache)."""
+        return self.resolve(message, remember)[:2]
 
-    def _scan(self, message: str) -> tuple[str, tuple[tuple[int, int], ...]]:
+    def resolve(self, message: str, remember: bool = True
+                ) -> tuple[str, tuple[tuple[int, int], ...], str]:
+        """:meth:`mask_spans` plus how it was found: ``"shape"`` (digit-shape cache),
+        ``"hex"`` (hex-shape cache, verified) or ``"scan"`` (the rules ran).
+
+        The hex shape also sets the letters a-f to ``0``, so ids such as UUIDs or hashes hit it
+        too; as letters matter to some rules, a hit is only used when the text outside the
+        masked spans is identical and each masked value holds a digit or equals the cached one.
+        """
+        hit = self._cache.get(shape(message))
+        if hit is not None:
+            return hit[0], hit[1], "shape"
+        hkey = message.encode("utf-8", "surrogatepass").translate(_HEX_SHAPE)
+        h = self._hex.get(hkey)
+        if h is not None:
+            masked, spans, ref = h
+            pieces, pos, ok = [], 0, True
+            for (a, b), old in zip(spans, ref):
+                value = message[a:b]
+                if value != old and not _DIGIT.search(value):
+                    ok = False
+                    break
+                pieces.append(message[pos:a])
+                pos = b
+            if ok:
+                pieces.append(message[pos:])
+                if WILDCARD.join(pieces) == masked:
+                    return masked, spans, "hex"
+        masked, spans = self._scan(message, remember)
+        if not _DIGIT.search(masked):
+            _bounded_put(self._hex, hkey, (masked, spans, tuple([message[a:b] for a, b in spans])),
+                         self.max_cache)
+        return masked, spans, "scan"
+
+    def _scan(self, message: str, remember: bool = True
+              ) -> tuple[str, tuple[tuple[int, int], ...]]:
         pieces, spans, pos = [], [], 0
         for m in self._finditer(message):
             a, b = m.span()
@@ -136,13 +182,9 @@ class Masker:
             pos = b
         pieces.append(message[pos:])
         hit = (WILDCARD.join(pieces), tuple(spans))
-        if _DIGIT.search(hit[0]):
-            return hit  # digits left unmasked: the shape does not determine the result
-        cache = self._cache
-        if len(cache) >= self.max_cache:
-            for key in list(cache)[: max(1, self.max_cache // 4)]:
-                del cache[key]
-        cache[shape(message)] = hit
+        if remember and not _DIGIT.search(hit[0]):
+            # (digits left unmasked: the shape would not determine the result)
+            _bounded_put(self._cache, shape(message), hit, self.max_cache)
         return hit
 
     def to_json(self) -> list[dict[str, str]]:

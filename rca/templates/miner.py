@@ -2,16 +2,24 @@
 
 How a message finds its template (:meth:`TemplateMiner.add`):
 
-1. mask it (:mod:`rca.templates.masking`: IPs, ids, numbers, paths... become ``<*>``); an
-   already-seen masked text is a dictionary hit (the fast path);
-2. tokenise on whitespace and the delimiters ``= : , ( ) [ ] " '`` (kept in the template);
-3. a template of the same length whose constant tokens all equal the message's -> that one;
-4. else the most similar template of the same length (share of equal tokens >= ``sim_th``,
-   differences only at word positions) is generalised: the differing tokens become ``<*>``;
+1. mask it (:mod:`rca.templates.masking`: IPs, ids, numbers, paths... become ``<*>``) and
+   tokenise it (:mod:`rca.templates.tokens`: whitespace and ``= : , ( ) [ ] " '`` split tokens
+   and stay in the template);
+2. a template of the same length whose constant tokens all equal the message's -> that one;
+3. else the most similar template of the same length (share of equal tokens >= ``sim_th``) is
+   generalised: the differing tokens become ``<*>``. Two different plain words never make a
+   variable this way ("VM Started" vs "VM Paused" are two events), nor does punctuation;
+4. else, Brain-style evidence for a variable made of plain words: when templates that differ
+   from each other in one word only have shown ``word_var_min`` distinct, mostly rare words at
+   that position (user names, hive names), the position becomes ``<*>``;
 5. else a template with the same *skeleton* (its sequence of constant words, ignoring
-   wildcards and punctuation) absorbs it: the parts that differ become one ``<*>``, so a
+   wildcards and punctuation) absorbs it: the stretches that differ become one ``<*>``, so a
    variable that spans several tokens ("1190 bytes (1.16 KB)" vs "0 bytes") still groups;
 6. else it starts a new template.
+
+The hot path never gets there: the result for a message *shape* (its digits all set to 0) is
+cached, so the next "Receiving block blk_<other digits> ..." costs a ``bytes.translate`` and a
+dictionary look-up, and its parameters are sliced out at the cached positions.
 
 Template ids are the first 8 hex digits of the SHA-1 of the template text, so the same
 template gets the same id in every process and shard. When a template is generalised its text,
@@ -35,23 +43,19 @@ True
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import re
-import tempfile
 from operator import itemgetter
 from pathlib import Path
 from typing import Iterable, Iterator, NamedTuple
 
-from rca.errors import InputError, ModelError
-from rca.templates.masking import _SHAPE, WILDCARD, Masker, shape_safe
+from rca.errors import ModelError
+from rca.templates.masking import _SHAPE, WILDCARD, Masker, _bounded_put, shape_safe
+from rca.templates.state import read_json, write_json_atomic
+from rca.templates.tokens import DELIMS, align, collapse, is_word, skeleton, tokenize
 
 STATE_FORMAT = "rca.templates/1"
 
-_TOKEN = re.compile(r"""(?:[^\s=:,()\[\]"'.]|\.(?!\.))+|\.{2,}|[=:,()\[\]"']|\s+""")
-_DELIMS = frozenset("=:,()[]\"'")
-_LETTER = re.compile(r"[A-Za-z]")
-_PAIRS = {("(", ")"), ("[", "]"), ('"', '"'), ("'", "'")}  # an empty value: "()" vs "(<*>)"
 _ALNUM = re.compile(r"[A-Za-z0-9]|<\*>")
 _ALPHA = re.compile(r"[A-Za-z]+[.!?;+\-*]?")
 
@@ -76,34 +80,6 @@ def template_id(template: str) -> str:
     '0db1c5fa'
     """
     return hashlib.sha1(template.encode("utf-8")).hexdigest()[:8]
-
-
-def tokenize(masked: str) -> list[str]:
-    """Split on whitespace and delimiters, keeping both (whitespace as one space)."""
-    return [" " if t[0].isspace() else t for t in _TOKEN.findall(masked.strip())]
-
-
-def _is_word(tok: str) -> bool:
-    return tok != " " and tok not in _DELIMS and tok[0] != "."
-
-
-def _skeleton(tokens: list[str]) -> tuple[str, ...]:
-    return tuple(t for t in tokens if WILDCARD not in t and _is_word(t) and _LETTER.search(t))
-
-
-def _collapse(tokens: list[str]) -> list[str]:
-    """Merge wildcards separated only by spaces into one (for variable-length templates)."""
-    out: list[str] = []
-    for t in tokens:
-        if t == WILDCARD:
-            while out and out[-1] == " " and len(out) >= 2 and out[-2] == WILDCARD:
-                out.pop()
-            if out and out[-1] == WILDCARD:
-                continue
-        elif t == " " and out and out[-1] == " ":
-            continue
-        out.append(t)
-    return out
 
 
 class _Cluster:
@@ -162,8 +138,14 @@ class TemplateMiner:
     ----------
     sim_th : share of equal tokens for a message to generalise a same-length template.
     masker : masking rules (default: the packaged ``masking.yaml``).
-    max_cache : number of distinct masked messages remembered (exact-match fast path; also
-        saved with the state so ``match`` returns exactly what ``add`` returned).
+    max_cache : number of distinct masked messages (and of message shapes) remembered; the
+        masked ones are saved with the state so ``match`` returns what ``add`` returned.
+    skeleton_merge : let templates absorb messages of another length (step 5).
+    generalise_words : let two different plain words make a variable (off: step 3).
+    word_var_min : distinct words that make a word position a variable (step 4; 0 = off).
+
+    The defaults are the same for every log source; they were chosen on the 12 Loghub 2k
+    systems (``benchmarks/parsing.py``).
     """
 
     def __init__(self, sim_th: float = 0.6, masker: Masker | None = None,
@@ -225,7 +207,7 @@ class TemplateMiner:
         return self._add_slow(message, key)
 
     def _add_slow(self, message: str, key: bytes) -> TemplateMatch:
-        masked, spans = self.masker_.mask_spans(message)
+        masked, spans, via = self.masker_.resolve(message, remember=False)  # _fast caches
         c = self._cache.get(masked)
         is_new = False
         if c is None:
@@ -247,29 +229,26 @@ class TemplateMiner:
         c.size += 1
         values = _values_getter(spans)
         exact = c.template == masked
-        if shape_safe(masked):
-            fast = self._fast
-            if len(fast) >= self.max_cache:
-                for k in list(fast)[: max(1, self.max_cache // 4)]:
-                    del fast[k]
-            fast[key] = (c, values if exact else None, values)
+        if via != "hex" and shape_safe(masked):  # (a hex-shape hit: this digit shape is rare)
+            _bounded_put(self._fast, key, (c, values if exact else None, values), self.max_cache)
         if exact:
             return TemplateMatch(c.id, c.template, values(message), is_new)
         return TemplateMatch(c.id, c.template, self._params(c, message, values(message)), is_new)
 
     def fit_transform(self, messages: Iterable[str]) -> list[TemplateMatch]:
         """Add all messages, then return each one's FINAL template (ids resolved after the
-        whole batch, so lines seen before a template was generalised get its final form)."""
+        whole batch, so lines seen before a template was generalised get its final form and
+        the parameters at its ``<*>`` positions)."""
+        messages = list(messages)
         out = [self.add(m) for m in messages]
-        final: list[TemplateMatch] = []
-        for m in out:
+        for k, (message, m) in enumerate(zip(messages, out)):
             cid = self.resolve(m.template_id)
-            if cid == m.template_id:
-                final.append(m)
-            else:
+            if cid != m.template_id:
                 c = self._clusters[cid]
-                final.append(TemplateMatch(cid, c.template, m.params, m.is_new))
-        return final
+                first = message.split("\n", 1)[0]
+                out[k] = TemplateMatch(cid, c.template, self._params(c, first, m.params),
+                                       m.is_new)
+        return out
 
     def match(self, message: str) -> TemplateMatch | None:
         """The template a message belongs to, without learning (inference). ``None`` if none."""
@@ -285,7 +264,7 @@ class TemplateMiner:
             if c is None:
                 c = self._most_similar(tokens)[0]
             if c is None and self.skeleton_merge:
-                sk = _skeleton(tokens)
+                sk = skeleton(tokens)
                 c = _live(self._by_skel[sk]) if sk and sk in self._by_skel else None
             if c is None:
                 return None
@@ -294,19 +273,19 @@ class TemplateMiner:
         return TemplateMatch(c.id, c.template, self._params(c, message, values), False)
 
     def _params(self, c: _Cluster, message: str, values: tuple[str, ...]) -> tuple[str, ...]:
+        """Values at the ``<*>`` of a generalised template (the masked values when the template
+        regex does not fit, or the message is too long to risk backtracking on)."""
+        if len(message) > 2000:
+            return values
         m = c.regex().fullmatch(message)
         return tuple(m.groups()) if m else values
 
     def _remember(self, masked: str, c: _Cluster) -> None:
-        cache = self._cache
-        if len(cache) >= self.max_cache:
-            for key in list(cache)[: max(1, self.max_cache // 4)]:
-                del cache[key]
-        cache[masked] = c
+        _bounded_put(self._cache, masked, c, self.max_cache)
 
     def _fits(self, c: _Cluster, i: int, a: str, b: str) -> bool:
         """Can message token ``b`` stand where template token ``a`` is (they differ)?"""
-        if a == " " or b == " " or a in _DELIMS or b in _DELIMS:
+        if a == " " or b == " " or a in DELIMS or b in DELIMS:
             return False
         if a == WILDCARD and i in c.word_vars:
             return True
@@ -353,14 +332,14 @@ class TemplateMiner:
         from the message in one word only are counted per position; once that position has
         shown >= ``word_var_min`` distinct words, most of them rare (distinct/total >= 0.5),
         the position becomes ``<*>`` for all of them (user names, hive names, ...)."""
-        if sum(1 for t in tokens if _is_word(t)) < 4:
+        if sum(1 for t in tokens if is_word(t)) < 4:
             return None
         found = None
         for c in list(self._by_len.get(len(tokens), ())):
             p = -1
             for i, (a, b) in enumerate(zip(c.tokens, tokens)):
                 if a != b:
-                    if p >= 0 or a == WILDCARD or not (_is_word(a) and _is_word(b)):
+                    if p >= 0 or a == WILDCARD or not (is_word(a) and is_word(b)):
                         break
                     p = i
             else:
@@ -399,13 +378,13 @@ class TemplateMiner:
         return self._retemplate(c, new_tokens, c.fixed)
 
     def _absorb(self, tokens: list[str]) -> _Cluster | None:
-        sk = _skeleton(tokens)
+        sk = skeleton(tokens)
         if not sk or sk not in self._by_skel:
             return None
         c = _live(self._by_skel[sk])
-        if _skeleton(c.tokens) != sk:
+        if skeleton(c.tokens) != sk:
             return None
-        merged = _align(c.tokens, tokens, sk)
+        merged = align(c.tokens, tokens, sk)
         if merged is None:
             return None
         if merged == c.tokens:
@@ -429,7 +408,7 @@ class TemplateMiner:
         self._clusters[c.id] = c
         self._by_text[c.template] = c
         self._by_len.setdefault(len(c.tokens), []).append(c)
-        sk = _skeleton(c.tokens)
+        sk = skeleton(c.tokens)
         if sk:
             self._by_skel.setdefault(sk, c)
 
@@ -442,7 +421,7 @@ class TemplateMiner:
                     word_var: int | None = None) -> _Cluster:
         """Give cluster ``c`` a more general template; merge into an equal one if it exists."""
         if not fixed:
-            tokens = _collapse(tokens)
+            tokens = collapse(tokens)
         template = "".join(tokens)
         wv = c.word_vars | {word_var} if word_var is not None and fixed else c.word_vars
         if template == c.template:
@@ -514,79 +493,15 @@ class TemplateMiner:
 
     def save(self, path: str | os.PathLike) -> Path:
         """Write the state as JSON atomically (temporary file in the same folder + rename)."""
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump(self.to_json(), fh, ensure_ascii=False)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        return path
+        return write_json_atomic(path, self.to_json())
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> "TemplateMiner":
         """Read a state written by :meth:`save`."""
-        try:
-            text = Path(path).read_text("utf-8")
-        except OSError as exc:
-            raise InputError(f"cannot read template state {path}: {exc.strerror}") from None
-        try:
-            state = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise ModelError(f"template state {path} is not valid JSON: {exc.msg}") from None
-        return cls.from_json(state)
+        return cls.from_json(read_json(path, what="template state"))
 
     def __iter__(self) -> Iterator[tuple[str, str]]:
         return iter(self.templates.items())
 
     def __len__(self) -> int:
         return len(self._clusters)
-
-
-def _align(a: list[str], b: list[str], skel: tuple[str, ...]) -> list[str] | None:
-    """Merge two token lists with the same skeleton: equal stretches stay, differing ones
-    between consecutive skeleton words become one ``<*>``. ``None`` (no merge) when a
-    differing stretch has no ``<*>`` on one side: then it is wording, not a variable's shape."""
-
-    def anchors(toks: list[str]) -> list[int]:
-        out, k = [], 0
-        for i, t in enumerate(toks):
-            if k < len(skel) and t == skel[k]:
-                out.append(i)
-                k += 1
-        return out
-
-    pa, pb = anchors(a), anchors(b)
-    out: list[str] = []
-    prev_a = prev_b = 0
-    for ia, ib in zip(pa + [len(a)], pb + [len(b)]):
-        sa, sb = a[prev_a:ia], b[prev_b:ib]
-        if sa == sb:
-            out.extend(sa)
-        else:
-            j = 0  # common suffix first, so the space before the next word stays
-            while j < min(len(sa), len(sb)) and sa[-1 - j] == sb[-1 - j]:
-                j += 1
-            k = 0
-            while k < min(len(sa), len(sb)) - j and sa[k] == sb[k]:
-                k += 1
-            edge = [t for t in sa[:k] if t != " "][-1:] + [t for t in sa[len(sa) - j:] if t != " "][:1]
-            for mid in (sa[k:len(sa) - j], sb[k:len(sb) - j]):
-                if any(WILDCARD in t for t in mid):
-                    continue
-                if [t for t in mid if t != " "] or not (WILDCARD in edge or tuple(edge) in _PAIRS):
-                    return None  # wording or punctuation differs, not a variable's shape
-            out.extend(sa[:k])
-            if not ((len(sa) == k + j or len(sb) == k + j) and WILDCARD in edge):
-                out.append(WILDCARD)
-            # else: one side only inserts tokens next to a <*>, which absorbs them
-            out.extend(sa[len(sa) - j:] if j else [])
-        if ia < len(a):
-            out.append(a[ia])
-        prev_a, prev_b = ia + 1, ib + 1
-    return _collapse(out)

@@ -88,7 +88,7 @@ class LocalSink:
         out = parsed.parse(json.dumps(lines).encode(), "application/json", now)
         with self.con:
             self.con.executemany("INSERT INTO logs(received, ts, service, level, message, attrs)"
-                                 " VALUES(?,?,?,?,?,?)", [(now, *r) for r in out.rows])
+                                 " VALUES(?,?,?,?,?,?)", out.rows)
         return len(out.rows)
 
     def metrics(self, samples: list[dict], now: float) -> int:
@@ -99,7 +99,7 @@ class LocalSink:
         out = parse_metrics(json.dumps(samples).encode(), "application/json", now)
         with self.con:
             self.con.executemany("INSERT INTO metrics(received, ts, series, service, value)"
-                                 " VALUES(?,?,?,?,?)", [(now, *r) for r in out.rows])
+                                 " VALUES(?,?,?,?,?)", out.rows)
         return len(out.rows)
 
     def score(self) -> list[dict]:

@@ -65,8 +65,10 @@ class PCAResidual(OutlierMixin, BaseEstimator):
         k = max(1, min(k, X.shape[1] - 1)) if X.shape[1] > 1 else 0
         self.n_components_ = k
         self.components_ = eigvec[:, :k]
-        self.threshold_ = q_statistic(eigval[k:], self.alpha)
-        self.offset_ = -(self.threshold_ + 1e-9)
+        # floor: when the residual has no variance at all, tolerate rounding noise only
+        floor = 1e-8 * max(float(eigval.sum()), 1.0)
+        self.threshold_ = max(q_statistic(eigval[k:], self.alpha), floor)
+        self.offset_ = -self.threshold_
         return self
 
     def spe(self, X):

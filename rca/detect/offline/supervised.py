@@ -14,6 +14,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
+from threadpoolctl import threadpool_limits
 
 
 def _log1p(X):
@@ -24,7 +25,7 @@ def _make(kind: str, random_state):
     """The estimator behind each ``kind`` (explicit table, no dynamic lookup)."""
     if kind == "forest":
         return RandomForestClassifier(
-            n_estimators=200, class_weight="balanced_subsample", random_state=random_state, n_jobs=1
+            n_estimators=100, class_weight="balanced_subsample", random_state=random_state, n_jobs=1
         )
     if kind == "gbdt":
         return HistGradientBoostingClassifier(random_state=random_state)
@@ -36,6 +37,12 @@ def _make(kind: str, random_state):
     raise ValueError(f"unknown classifier kind {kind!r}: use 'forest', 'gbdt' or 'logreg'")
 
 
+def _threads(n_jobs):
+    """BLAS and OpenMP threads for the inner model: on a busy machine a fit slows down
+    by an order of magnitude when every fit grabs all cores, so the default is one."""
+    return threadpool_limits(limits=n_jobs)
+
+
 class FailureClassifier(ClassifierMixin, BaseEstimator):
     """Random forest, gradient boosting or logistic regression behind one interface.
 
@@ -45,12 +52,14 @@ class FailureClassifier(ClassifierMixin, BaseEstimator):
     normal_label : label of the normal class; ``score_samples`` is ``1 - P(normal_label)``
         (when that label is absent from training, ``1 - P(first class)``).
     random_state : int or None
+    n_jobs : BLAS/OpenMP threads used by the inner model.
     """
 
-    def __init__(self, kind="forest", normal_label=0, random_state=0):
+    def __init__(self, kind="forest", normal_label=0, random_state=0, n_jobs=1):
         self.kind = kind
         self.normal_label = normal_label
         self.random_state = random_state
+        self.n_jobs = n_jobs
 
     def fit(self, X, y):
         X, y = validate_data(self, X, y, accept_sparse=False, dtype=np.float64)
@@ -58,16 +67,18 @@ class FailureClassifier(ClassifierMixin, BaseEstimator):
         self.classes_ = np.unique(y)
         if len(self.classes_) < 2:
             raise ValueError(
-                f"a classifier needs at least two classes, got only {self.classes_.tolist()!r}"
+                f"a classifier needs at least two classes, got 1 class: {self.classes_.tolist()!r}"
             )
-        self.estimator_ = clone(_make(self.kind, self.random_state)).fit(X, y)
+        with _threads(self.n_jobs):
+            self.estimator_ = clone(_make(self.kind, self.random_state)).fit(X, y)
         self.threshold_ = 0.5
         return self
 
     def predict_proba(self, X):
         check_is_fitted(self, "estimator_")
         X = validate_data(self, X, reset=False, dtype=np.float64)
-        return self.estimator_.predict_proba(X)
+        with _threads(self.n_jobs):
+            return self.estimator_.predict_proba(X)
 
     def predict(self, X):
         check_is_fitted(self, "estimator_")

@@ -15,7 +15,8 @@ def _lagged(values: np.ndarray, lags: int, name: str) -> list[dict]:
     for v in values:
         if np.isfinite(v):
             hist = (hist + [float(v)])[-lags:]
-        rows.append({f"{name}_lag{j}": hist[-1 - j] for j in range(len(hist))} if np.isfinite(v) else {})
+        full = np.isfinite(v) and len(hist) == lags  # a fixed feature set from the first row
+        rows.append({f"{name}_lag{j}": hist[-1 - j] for j in range(lags)} if full else {})
     return rows
 
 

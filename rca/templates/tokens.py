@@ -1,0 +1,94 @@
+"""Tokens of a masked message and the operations the miner does on token lists.
+
+A masked message is split on whitespace (kept as one " " token) and on the delimiters
+``= : , ( ) [ ] " '`` (kept as tokens), and runs of two or more dots ("space.......0") are a
+token of their own. Joining the tokens gives the template text back.
+
+>>> tokenize("connected to <*>:<*> (attempt <*>)")
+['connected', ' ', 'to', ' ', '<*>', ':', '<*>', ' ', '(', 'attempt', ' ', '<*>', ')']
+>>> skeleton(tokenize("user <*> logged in, took <*>"))
+('user', 'logged', 'in', 'took')
+"""
+
+from __future__ import annotations
+
+import re
+
+from rca.templates.masking import WILDCARD
+
+_TOKEN = re.compile(r"""(?:[^\s=:,()\[\]"'.]|\.(?!\.))+|\.{2,}|[=:,()\[\]"']|\s+""")
+DELIMS = frozenset("=:,()[]\"'")
+_LETTER = re.compile(r"[A-Za-z]")
+_PAIRS = {("(", ")"), ("[", "]"), ('"', '"'), ("'", "'")}  # an empty value: "()" vs "(<*>)"
+
+
+def tokenize(masked: str) -> list[str]:
+    """Split on whitespace and delimiters, keeping both (whitespace as one space)."""
+    return [" " if t[0].isspace() else t for t in _TOKEN.findall(masked.strip())]
+
+
+def is_word(tok: str) -> bool:
+    return tok != " " and tok not in DELIMS and tok[0] != "."
+
+
+def skeleton(tokens: list[str]) -> tuple[str, ...]:
+    return tuple(t for t in tokens if WILDCARD not in t and is_word(t) and _LETTER.search(t))
+
+
+def collapse(tokens: list[str]) -> list[str]:
+    """Merge wildcards separated only by spaces into one (for variable-length templates)."""
+    out: list[str] = []
+    for t in tokens:
+        if t == WILDCARD:
+            while out and out[-1] == " " and len(out) >= 2 and out[-2] == WILDCARD:
+                out.pop()
+            if out and out[-1] == WILDCARD:
+                continue
+        elif t == " " and out and out[-1] == " ":
+            continue
+        out.append(t)
+    return out
+
+
+def align(a: list[str], b: list[str], skel: tuple[str, ...]) -> list[str] | None:
+    """Merge two token lists with the same skeleton: equal stretches stay, differing ones
+    between consecutive skeleton words become one ``<*>``. ``None`` (no merge) when a
+    differing stretch has no ``<*>`` on one side: then it is wording, not a variable's shape."""
+
+    def anchors(toks: list[str]) -> list[int]:
+        out, k = [], 0
+        for i, t in enumerate(toks):
+            if k < len(skel) and t == skel[k]:
+                out.append(i)
+                k += 1
+        return out
+
+    pa, pb = anchors(a), anchors(b)
+    out: list[str] = []
+    prev_a = prev_b = 0
+    for ia, ib in zip(pa + [len(a)], pb + [len(b)]):
+        sa, sb = a[prev_a:ia], b[prev_b:ib]
+        if sa == sb:
+            out.extend(sa)
+        else:
+            j = 0  # common suffix first, so the space before the next word stays
+            while j < min(len(sa), len(sb)) and sa[-1 - j] == sb[-1 - j]:
+                j += 1
+            k = 0
+            while k < min(len(sa), len(sb)) - j and sa[k] == sb[k]:
+                k += 1
+            edge = [t for t in sa[:k] if t != " "][-1:] + [t for t in sa[len(sa) - j:] if t != " "][:1]
+            for mid in (sa[k:len(sa) - j], sb[k:len(sb) - j]):
+                if any(WILDCARD in t for t in mid):
+                    continue
+                if [t for t in mid if t != " "] or not (WILDCARD in edge or tuple(edge) in _PAIRS):
+                    return None  # wording or punctuation differs, not a variable's shape
+            out.extend(sa[:k])
+            if not ((len(sa) == k + j or len(sb) == k + j) and WILDCARD in edge):
+                out.append(WILDCARD)
+            # else: one side only inserts tokens next to a <*>, which absorbs them
+            out.extend(sa[len(sa) - j:] if j else [])
+        if ia < len(a):
+            out.append(a[ia])
+        prev_a, prev_b = ia + 1, ib + 1
+    return collapse(out)

@@ -1,0 +1,76 @@
+"""The background scorer: exactly-once progress across crashes (state and cursors commit with
+the outputs), fencing of a superseded scorer, silence, and forecasts in the view."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from rca.service.config import ServiceConfig
+from rca.service.store import connect
+from rca.service.worker import Scorer, Superseded
+
+
+def _fill(db, n=600, t0=1_700_000_000.0):
+    con = connect(db)
+    rows = []
+    for i in range(n):
+        lvl = "ERROR" if i % 50 == 0 else "INFO"
+        rows.append((t0, t0 + i, f"s{i % 3}", lvl, f"request {i} took {i % 7} ms", None))
+    with con:
+        con.executemany("INSERT INTO logs(received, ts, service, level, message, attrs) "
+                        "VALUES(?,?,?,?,?,?)", rows)
+        con.executemany("INSERT INTO metrics(received, ts, series, service, value) "
+                        "VALUES(?,?,?,?,?)",
+                        [(t0, t0 + 10 * i, "s0_mem", "s0", 0.5 + 0.001 * i) for i in range(60)])
+    return con
+
+
+def test_crash_between_steps_neither_loses_nor_double_counts(tmp_path):
+    db = tmp_path / "s.db"
+    con = _fill(db)
+    cfg = ServiceConfig(db=str(db), score_batch=100, scorer="off")
+    a = Scorer(cfg).open()
+    assert a.step() == 160  # 100 logs + 60 metrics
+    a.step()
+    # crash: `a` is dropped without closing, in the middle of the backlog
+    b = Scorer(cfg).open()
+    while b.step():
+        pass
+    st = json.loads(con.execute("SELECT value FROM kv WHERE key='scorer_state'").fetchone()[0])
+    assert st["scored"] == {"logs": 600, "metrics": 60}
+    assert st["cursor"] == {"logs": 600, "metrics": 60}
+    errors = con.execute("SELECT sum(count) FROM signatures WHERE level='ERROR'").fetchone()[0]
+    assert errors == 12  # every 50th line, counted once
+    view = json.loads(con.execute("SELECT value FROM kv WHERE key='view'").fetchone()[0])
+    fc = view["s0"]["forecasts"][0]
+    assert fc["series"] == "s0_mem" and fc["threshold"] == "memory"
+    assert fc["seconds_to_threshold"] > 0  # rising memory: a time-to-threshold forecast
+    # the first scorer was superseded: it may not write any more
+    con.execute("INSERT INTO logs(received, ts, service, level, message) VALUES(1,1,'s0',"
+                "'INFO','late')")
+    with pytest.raises(Superseded):
+        a.step()
+
+
+def test_silent_service_raises_an_alarm_once(tmp_path):
+    db = tmp_path / "s.db"
+    con = connect(db)
+    cfg = ServiceConfig(db=str(db), scorer="off", silence_seconds=30)
+    sc = Scorer(cfg).open()
+    wall = 1_800_000_000.0
+    for k in range(12):  # a heartbeat every 5 s
+        con.execute("INSERT INTO logs(received, ts, service, level, message) VALUES(?,?,?,?,?)",
+                    (wall, wall, "hb", "INFO", "alive"))
+        sc.step(wall=wall)
+        wall += 5
+    sc.step(wall=wall + 20)  # 25 s quiet: within silence_seconds
+    assert not sc.state["svc"]["hb"]["silent"]
+    sc.step(wall=wall + 120)
+    assert sc.state["svc"]["hb"]["silent"]
+    sc.step(wall=wall + 200)
+    rows = con.execute("SELECT count(*) FROM scores WHERE kind='silence'").fetchone()[0]
+    assert rows == 1
+    inc = con.execute("SELECT body FROM incidents").fetchone()
+    assert inc is not None and "hb" in json.loads(inc[0])["services"]

@@ -1,0 +1,178 @@
+"""The online template miner: ids, params, match vs add, generalisation, JSON state."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+
+from rca.errors import InputError, ModelError
+from rca.templates import TemplateMatch, TemplateMiner, template_id
+
+LINES = [
+    "Receiving block blk_-1608999687919862906 src: /10.250.19.102:54106 dest: /10.250.19.102:50010",
+    "Receiving block blk_7503483334202473044 src: /10.251.215.16:55695 dest: /10.251.215.16:50010",
+    "PacketResponder 1 for block blk_38865049064139660 terminating",
+    "loading module core.utils took 12ms",
+    "loading module core.http took 7ms",
+    "loading module core.db took 30ms",
+    "Verification succeeded for blk_-4980916519894289629",
+    "session opened for user root by (uid=0)",
+    "session opened for user news by (uid=9)",
+]
+
+
+def test_add_returns_template_params_and_new_flag():
+    miner = TemplateMiner()
+    first = miner.add(LINES[0])
+    assert isinstance(first, TemplateMatch)
+    assert first.template == "Receiving block <*> src: <*> dest: <*>"
+    assert first.params == ("blk_-1608999687919862906", "/10.250.19.102:54106",
+                            "/10.250.19.102:50010")
+    assert first.is_new and first.template_id == template_id(first.template)
+    second = miner.add(LINES[1])
+    assert not second.is_new and second.template_id == first.template_id
+    assert second.params[0] == "blk_7503483334202473044"
+    assert len(miner) == 1 and miner.sizes[first.template_id] == 2
+
+
+def test_ids_are_stable_across_miners_and_shards():
+    a, b = TemplateMiner(), TemplateMiner()
+    ids_a = [a.add(x).template_id for x in LINES]
+    ids_b = [b.add(x).template_id for x in LINES]
+    assert ids_a == ids_b
+    # a shard that only sees some of the lines names a shared template the same way
+    shard = TemplateMiner()
+    assert shard.add(LINES[6]).template_id == a.match(LINES[6]).template_id
+    assert a.templates == b.templates
+
+
+def test_online_generalisation_keeps_old_ids_resolvable():
+    miner = TemplateMiner()
+    r1 = miner.add(LINES[3])
+    assert r1.template == "loading module core.utils took <*>"
+    r2 = miner.add(LINES[4])  # differs in one non-word token: the template generalises
+    assert r2.template == "loading module <*> took <*>"
+    assert r2.params == ("core.http", "7ms")
+    assert r2.template_id != r1.template_id
+    assert miner.resolve(r1.template_id) == r2.template_id
+    assert miner.resolve(r2.template_id) == r2.template_id
+    assert r1.template_id not in miner.templates
+    assert miner.sizes[r2.template_id] == 2
+    # a later training line and an inference line land on the general template
+    assert miner.add(LINES[5]).template_id == r2.template_id
+    again = miner.add(LINES[3])  # its shape was cached for the old template
+    assert again.template_id == r2.template_id and again.params == ("core.utils", "12ms")
+    assert miner.match("loading module core.cache took 1ms").params == ("core.cache", "1ms")
+
+
+def test_plain_words_do_not_merge_event_types():
+    miner = TemplateMiner()
+    a = miner.add("VM Started (Lifecycle Event)")
+    b = miner.add("VM Paused (Lifecycle Event)")
+    assert a.template_id != b.template_id and len(miner) == 2
+
+
+def test_repeated_distinct_words_become_a_variable():
+    miner = TemplateMiner()
+    hives = ["SOFTWARE", "SYSTEM", "SECURITY", "SAM", "COMPONENTS", "DEFAULT"]
+    out = [miner.add(f"Loading offline registry hive {h} into registry") for h in hives]
+    final = {miner.resolve(m.template_id) for m in out}
+    assert len(final) == 1
+    assert miner.templates[final.pop()] == "Loading offline registry hive <*> into registry"
+
+
+def test_variable_length_values_share_a_template():
+    miner = TemplateMiner()
+    a = miner.add("proxy.example.com:5070 close, 1190 bytes (1.16 KB) sent, lifetime 00:02")
+    b = miner.add("www.example.com:443 close, 0 bytes sent, lifetime <1 sec")
+    assert miner.resolve(a.template_id) == b.template_id
+    assert b.template == "<*> close, <*> sent, lifetime <*>"
+    assert b.params == ("www.example.com:443", "0 bytes", "<1 sec")
+
+
+def test_match_agrees_with_add_and_does_not_learn():
+    miner = TemplateMiner()
+    added = [miner.add(x) for x in LINES]
+    n = len(miner)
+    for line, m in zip(LINES, added):
+        hit = miner.match(line)
+        assert hit is not None and hit.template_id == miner.resolve(m.template_id)
+        assert not hit.is_new
+    assert miner.match("something never seen before at all") is None
+    assert len(miner) == n
+
+
+def test_only_first_line_of_a_multiline_message_is_templated():
+    miner = TemplateMiner()
+    m = miner.add("request failed for 42\nTraceback (most recent call last):\n  File x")
+    assert m.template == "request failed for <*>" and m.params == ("42",)
+
+
+def test_json_round_trip_keeps_ids_and_behaviour(tmp_path):
+    miner = TemplateMiner()
+    for x in LINES:
+        miner.add(x)
+    state = miner.to_json()
+    json.dumps(state)  # plain JSON
+    again = TemplateMiner.from_json(json.loads(json.dumps(state)))
+    assert again.templates == miner.templates
+    for x in LINES:
+        assert again.match(x) == miner.match(x)
+    # both keep learning the same way
+    nxt = "loading module core.auth took 3ms"
+    assert again.add(nxt) == miner.add(nxt)
+    path = miner.save(tmp_path / "state" / "miner.json")
+    loaded = TemplateMiner.load(path)
+    assert loaded.templates == miner.templates
+    assert loaded.resolve(template_id("loading module core.utils took <*>")) == \
+        miner.add(nxt).template_id
+
+
+def test_save_is_atomic(tmp_path, monkeypatch):
+    path = tmp_path / "miner.json"
+    miner = TemplateMiner()
+    miner.add(LINES[0])
+    miner.save(path)
+    before = path.read_text()
+    miner.add(LINES[2])
+
+    def boom(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr("rca.templates.state.json.dump", boom)
+    with pytest.raises(OSError):
+        miner.save(path)
+    assert path.read_text() == before  # the old state is intact
+    assert os.listdir(tmp_path) == ["miner.json"]  # no temporary file left behind
+
+
+def test_load_errors_are_one_line_rca_errors(tmp_path):
+    with pytest.raises(InputError, match="cannot read"):
+        TemplateMiner.load(tmp_path / "missing.json")
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json")
+    with pytest.raises(ModelError, match="not valid JSON"):
+        TemplateMiner.load(bad)
+    bad.write_text(json.dumps({"format": "something else"}))
+    with pytest.raises(ModelError, match="not a template miner state"):
+        TemplateMiner.load(bad)
+    state = TemplateMiner().to_json()
+    del state["templates"]
+    with pytest.raises(ModelError, match="damaged"):
+        TemplateMiner.from_json(state)
+
+
+def test_fit_transform_returns_final_templates():
+    miner = TemplateMiner()
+    out = miner.fit_transform(LINES[3:6])
+    assert {m.template for m in out} == {"loading module <*> took <*>"}
+    assert [m.params for m in out][0] == ("core.utils", "12ms")
+
+
+def test_cache_limit_bounds_memory():
+    miner = TemplateMiner(max_cache=8)
+    for k in range(200):
+        miner.add(f"worker w{'x' * (k % 50)} state {'y' * k} ready")
+    assert len(miner._cache) <= 8 and len(miner._fast) <= 8
