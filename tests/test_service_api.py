@@ -141,3 +141,23 @@ def test_healthz_and_readyz_before_start(tmp_path):
             assert r.status_code == 503 and json.loads(r.text)["ready"] is False
 
     asyncio.run(go())
+
+
+def test_plain_lines_are_read_with_the_ingest_line_formats(tmp_path):
+    async def go():
+        async with client(_app(tmp_path)) as c:
+            body = (b"2024-01-02 10:00:01,123 ERROR [main] com.x.Foo - connection refused\n"
+                    b"level=warn msg=\"disk almost full\" ts=2024-01-02T10:00:02Z\n"
+                    b"no format at all\n")
+            r = await c.post("/v1/logs", content=body, params={"service": "api"},
+                             headers={"content-type": "text/plain"})
+            assert r.status_code == 202 and r.json()["accepted"] == 3
+            await drained(c)
+            rows = c._transport.app.state.runtime.reader.q(
+                "SELECT service, level, message, ts FROM logs ORDER BY id")
+            assert [(x["service"], x["level"]) for x in rows] == [
+                ("api", "ERROR"), ("api", "WARN"), ("api", None)]
+            assert rows[0]["message"] == "connection refused"
+            assert rows[1]["ts"] == 1704189602.0
+
+    asyncio.run(go())

@@ -48,6 +48,24 @@ for _module in (parse_cmd, train_cmd, score_cmd, analyze_cmd, fixes_cmd, simulat
     _module.register(app)
 
 
+def _usage_error_types() -> tuple[type, ...]:
+    """ClickException from click and, on typer >= 0.24, from typer's vendored click."""
+    types: list[type] = []
+    try:
+        import click
+
+        types.append(click.exceptions.ClickException)
+    except ImportError:  # pragma: no cover - typer without click
+        pass
+    try:
+        from typer._click import exceptions as vendored  # type: ignore[import-not-found]
+
+        types.append(vendored.ClickException)
+    except ImportError:
+        pass
+    return tuple(types)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI on ``argv`` and return the exit code (never calls ``sys.exit``)."""
     try:
@@ -58,13 +76,11 @@ def main(argv: list[str] | None = None) -> int:
         return int(exc.exit_code)
     except SystemExit as exc:  # click usage errors in non-standalone mode
         return int(exc.code or 0)
-    except Exception as exc:  # click.exceptions.* in non-standalone mode
-        import click
-
-        if isinstance(exc, click.exceptions.ClickException):
-            exc.show()
-            return exc.exit_code
-        if isinstance(exc, click.exceptions.Abort):
+    except Exception as exc:  # usage errors (click's, or typer's vendored copy) when not standalone
+        if isinstance(exc, _usage_error_types()):
+            exc.show()  # type: ignore[attr-defined]
+            return int(exc.exit_code)  # type: ignore[attr-defined]
+        if isinstance(exc, (typer.Abort,)) or type(exc).__name__ == "Abort":
             return 130
         raise
     return 0

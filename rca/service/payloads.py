@@ -22,7 +22,7 @@ MetricRow = tuple[float, float, str, str, float]
 
 _MSG_KEYS = ("message", "msg", "body", "log", "text", "event")
 _TS_KEYS = ("timestamp", "time", "ts", "@timestamp", "datetime", "date")
-_SVC_KEYS = ("service", "service.name", "service_name", "app", "application", "name", "logger")
+_SVC_KEYS = ("service", "service.name", "service_name", "app", "application", "name")
 _LVL_KEYS = ("level", "severity", "levelname", "log.level", "lvl", "loglevel", "severityText")
 _loads_fast = json.loads
 _USED = frozenset(_MSG_KEYS + _TS_KEYS + _SVC_KEYS + _LVL_KEYS)
@@ -111,8 +111,10 @@ def _first(obj: dict, keys: Iterable[str]) -> Any:
 class LogParser:
     """Turns request bodies into log rows, bounding line length."""
 
-    def __init__(self, max_line_bytes: int, default_service: str = "", line_parser=None):
+    def __init__(self, max_line_bytes: int, default_service: str = "", line_parser=None,
+                 attrs: bool = True):
         self.max_line = max_line_bytes
+        self.attrs = attrs  # False: validation only, extra fields are not kept
         self.default_service = default_service
         self.line_parser = line_parser  # optional: str -> dict of record fields (rca.ingest)
 
@@ -201,7 +203,7 @@ class LogParser:
             if lvl is not None:
                 lvl = (_LEVEL_WORDS.get(lvl) if type(lvl) is str else None) or level_of(lvl)
             attrs = None
-            if extra:
+            if extra and self.attrs:
                 if raws is not None:
                     attrs = raws[i]
                 else:
@@ -233,6 +235,8 @@ class LogParser:
                     obj = None
                 if isinstance(obj, dict):
                     return self._item(obj, now, out, service)
+            if fields is not None and (service or self.default_service):
+                fields["service"] = service or self.default_service  # the caller's name wins
             if fields is None:
                 m = _LEVEL_IN_TEXT.search(item[:200])
                 lvl = level_of(m.group(1)) if m else None

@@ -15,7 +15,7 @@ from collections import Counter
 from dataclasses import asdict
 
 from rca.errors import ConfigError, InputError
-from rca.service import payloads
+from rca.service import payloads, scoring
 from rca.service.config import ServiceConfig
 from rca.service.store import GroupWriter, QueueFull, Reader, WriteError, connect
 from rca.service.worker import STATE_KEY, Scorer
@@ -142,8 +142,9 @@ class ServiceRuntime:
             raise Rejected(400, "empty body")
         try:
             if kind == "logs":
-                parsed = payloads.LogParser(self.config.max_line_bytes, service or "").parse(
-                    body, content_type, now)
+                parsed = payloads.LogParser(self.config.max_line_bytes, service or "",
+                                            line_parser=scoring.line_parser(),
+                                            attrs=False).parse(body, content_type, now)
             else:
                 parsed = payloads.parse_metrics(body, content_type, now)
         except InputError as exc:

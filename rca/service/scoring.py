@@ -84,6 +84,53 @@ class Miner:
         return dict(self._m.templates)
 
 
+# --- line formats -----------------------------------------------------------------------------
+
+_LINE_PARSER: Any = False
+
+
+def line_parser():
+    """``str -> dict | None``: a plain log line read with the ingest stage's line formats
+    (syslog, plain-text app logs, logfmt), or None when no format fits. None if unavailable."""
+    global _LINE_PARSER
+    if _LINE_PARSER is not False:
+        return _LINE_PARSER
+    try:
+        from rca.ingest.sniff import FAMILIES
+        from rca.ingest.timestamps import TimeParser
+    except ImportError:
+        _LINE_PARSER = None
+        return None
+    times = TimeParser()
+    parsers = [FAMILIES[n](times) for n in ("syslog", "text", "logfmt") if n in FAMILIES]
+
+    def parse(line: str) -> dict | None:
+        for p in parsers:
+            try:
+                r = p.parse(line)
+            except Exception:  # a reader's bug must not reject the line
+                r = None
+            if r is None or len(r) != 6:
+                continue
+            ts, level, service, host, message, attrs = r
+            out: dict = {"message": message or line}
+            if ts is not None:
+                out["timestamp"] = ts.timestamp() if hasattr(ts, "timestamp") else ts
+            if level:
+                out["level"] = level
+            if service:
+                out["service"] = service
+            if host:
+                out["host"] = host
+            for k, v in (attrs or {}).items():
+                out.setdefault(k, v)
+            return out
+        return None
+
+    _LINE_PARSER = parse
+    return parse
+
+
 # --- online detectors -------------------------------------------------------------------------
 
 

@@ -168,7 +168,8 @@ class Scorer:
             for _id, received, kind, ctype, service, body in batches:
                 try:
                     if kind == "logs":
-                        logs += LogParser(self.config.max_line_bytes, service).parse(
+                        logs += LogParser(self.config.max_line_bytes, service,
+                                          line_parser=scoring.line_parser()).parse(
                             body, ctype, received).rows
                     else:
                         mets += parse_metrics(body, ctype, received).rows

@@ -84,7 +84,9 @@ class LocalSink:
 
         if not lines:
             return 0
-        parsed = LogParser(self.config.max_line_bytes, service)
+        from rca.service.scoring import line_parser
+
+        parsed = LogParser(self.config.max_line_bytes, service, line_parser=line_parser())
         out = parsed.parse(json.dumps(lines).encode(), "application/json", now)
         with self.con:
             self.con.executemany("INSERT INTO logs(received, ts, service, level, message, attrs)"
