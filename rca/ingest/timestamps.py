@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta, timezone, tzinfo
-from typing import Callable
 
 from rca.errors import ConfigError
 
@@ -195,6 +194,3 @@ def _load_zone(tz: str | None) -> tzinfo:
         return ZoneInfo(tz)
     except Exception as exc:  # ZoneInfoNotFoundError, ValueError
         raise ConfigError(f"unknown time zone {tz!r} (use e.g. UTC, Europe/Paris, +02:00)") from exc
-
-
-ParseFn = Callable[[str], "datetime | None"]
