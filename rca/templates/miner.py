@@ -207,7 +207,7 @@ class TemplateMiner:
         return self._add_slow(message, key)
 
     def _add_slow(self, message: str, key: bytes) -> TemplateMatch:
-        masked, spans, via = self.masker_.resolve(message, remember=False)  # _fast caches
+        masked, spans, _ = self.masker_.resolve(message, remember=False)  # _fast caches
         c = self._cache.get(masked)
         is_new = False
         if c is None:
@@ -229,7 +229,7 @@ class TemplateMiner:
         c.size += 1
         values = _values_getter(spans)
         exact = c.template == masked
-        if via != "hex" and shape_safe(masked):  # (a hex-shape hit: this digit shape is rare)
+        if shape_safe(masked):
             _bounded_put(self._fast, key, (c, values if exact else None, values), self.max_cache)
         if exact:
             return TemplateMatch(c.id, c.template, values(message), is_new)
