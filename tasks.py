@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Set up and run rca on a fresh machine with nothing but Python 3.11+.
 
-    python3 tasks.py demo    # create .venv, install rca, analyse a shipped sample incident
+    python3 tasks.py demo    # create .venv, install rca, analyse the shipped disk-full incident
     python3 tasks.py test    # create .venv, install rca + test extras, run the whole test suite
 
 Extra arguments after ``test`` go to pytest (``python3 tasks.py test -k ingest``).
@@ -56,9 +56,17 @@ def ensure_system_packages() -> None:
 
 
 def demo(args: list[str]) -> int:
+    """Analyse the shipped sample incident (a full disk in one of five services)."""
     ensure_venv("")
-    sample = ROOT / "data" / "samples"
-    cmd = [BIN / "rca"] + (args or ["parse", *sorted(str(p) for p in sample.rglob("*.log"))[:1]])
+    sample = Path("data") / "samples" / "disk-full"
+    default = [
+        "analyze", sample / "logs",
+        "--metrics", sample / "metrics.csv",
+        "--deps", sample / "deps.yaml",
+        "--html", Path("out") / "disk-full-report.html",
+    ]
+    cmd = [BIN / "rca", *(args or default)]
+    print("+", " ".join(str(c) for c in cmd), flush=True)
     return subprocess.run([str(c) for c in cmd], cwd=ROOT).returncode
 
 

@@ -43,6 +43,9 @@ def handle_errors(func: F) -> F:
             return func(*args, **kwargs)
         except RcaError as exc:
             fail(str(exc), exc.exit_code)
+        except OSError as exc:  # an output path that cannot be written, a full disk...
+            where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
+            fail(f"{where}{exc.strerror or exc}", ExitCode.INPUT)
         except KeyboardInterrupt:
             err_console.print("interrupted")
             raise typer.Exit(int(ExitCode.INTERRUPTED))

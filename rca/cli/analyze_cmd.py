@@ -37,6 +37,7 @@ def register(app: typer.Typer) -> None:
 
         result = api.analyze(inputs or [], metrics or [], deps=deps, fault_time=fault_time)
         if html is not None:
+            html.parent.mkdir(parents=True, exist_ok=True)
             html.write_text(api.analysis_to_html(result), encoding="utf-8")
             err_console.print(f"report written to {html}")
         if as_json:

@@ -22,15 +22,15 @@ def _png(fig) -> str:
 
 
 def _plots(analysis: Analysis) -> list[tuple[str, str]]:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    # Figure objects render without pyplot, so the caller's backend (a notebook's inline
+    # backend, say) is left alone.
+    from matplotlib.figure import Figure
 
     out = []
     onset = analysis.incident.start if analysis.incident else None
     if analysis.timeline is not None and not analysis.timeline.empty:
-        fig, ax = plt.subplots(figsize=(9, 3.2))
+        fig = Figure(figsize=(9, 3.2))
+        ax = fig.subplots()
         tl = analysis.timeline
         top = tl.sum().sort_values(ascending=False).index[:8]
         for svc in top:
@@ -40,9 +40,9 @@ def _plots(analysis: Analysis) -> list[tuple[str, str]]:
         ax.set_ylabel("warnings+errors per bin")
         ax.legend(fontsize=8, ncol=3)
         out.append(("Errors per service over time", _png(fig)))
-        plt.close(fig)
     if analysis.metrics is not None and not analysis.metrics.empty:
-        fig, ax = plt.subplots(figsize=(9, 3.2))
+        fig = Figure(figsize=(9, 3.2))
+        ax = fig.subplots()
         for col in analysis.metrics.columns:
             ax.plot(analysis.metrics.index, analysis.metrics[col], label=str(col))
         if onset is not None:
@@ -51,7 +51,6 @@ def _plots(analysis: Analysis) -> list[tuple[str, str]]:
         ax.set_yscale("symlog")
         ax.legend(fontsize=8, ncol=3)
         out.append(("Metric scores (top series)", _png(fig)))
-        plt.close(fig)
     return out
 
 
