@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from rca.errors import InputError
+from rca.features.windows import duration_seconds
 
 
 def _epoch(values) -> np.ndarray:
@@ -27,12 +27,7 @@ def failure_ahead(window_ends, failure_times, horizon) -> tuple[np.ndarray, np.n
     Returns ``(labels, lead_seconds)`` where ``lead_seconds`` is the time from ``e`` to the first
     such failure (NaN when none).
     """
-    try:
-        h = pd.Timedelta(str(horizon)).total_seconds()
-    except ValueError:
-        raise InputError(f"invalid horizon {horizon!r} (use e.g. '30min', '6h')") from None
-    if h <= 0:
-        raise InputError(f"horizon must be positive, got {horizon!r}")
+    h = duration_seconds(horizon, "horizon")
     ends = _epoch(window_ends)
     fails = np.sort(_epoch(failure_times)) if len(failure_times) else np.array([], dtype=float)
     idx = np.searchsorted(fails, ends, side="right")
@@ -48,7 +43,7 @@ def failure_ahead(window_ends, failure_times, horizon) -> tuple[np.ndarray, np.n
 
 def failure_onsets(failure_times, gap) -> np.ndarray:
     """First failure time of each burst: failures closer than ``gap`` belong to one burst."""
-    g = pd.Timedelta(str(gap)).total_seconds()
+    g = duration_seconds(gap, "gap")
     t = np.sort(_epoch(failure_times))
     if len(t) == 0:
         return t
@@ -63,7 +58,7 @@ def median_lead_time(window_ends, alarms, failure_times, horizon) -> tuple[float
     its lead time is onset minus the earliest such window end. Returns
     ``(median_lead_seconds or NaN, warned_bursts, all_bursts)``.
     """
-    h = pd.Timedelta(str(horizon)).total_seconds()
+    h = duration_seconds(horizon, "horizon")
     onsets = failure_onsets(failure_times, horizon)
     ends = _epoch(window_ends)[np.asarray(alarms, dtype=bool)]
     leads = []

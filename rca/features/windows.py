@@ -13,7 +13,9 @@ import pandas as pd
 from rca.errors import InputError
 
 
-def _seconds(value: str | float | int, what: str) -> float:
+def duration_seconds(value: str | float | int, what: str) -> float:
+    """Seconds in a positive duration given as a number of seconds or a pandas offset string
+    (``'60s'``, ``'5min'``, ``'6h'``); an :class:`InputError` naming ``what`` otherwise."""
     if isinstance(value, (int, float)):
         seconds = float(value)
     else:
@@ -46,8 +48,8 @@ def time_windows(
         raise InputError("no events to cut into windows (the input is empty)")
     if "timestamp" not in events.columns or events["timestamp"].isna().all():
         raise InputError("time windows need timestamps, and the events have none")
-    size_s = _seconds(size, "window size")
-    step_s = _seconds(step if step is not None else size_s, "window step")
+    size_s = duration_seconds(size, "window size")
+    step_s = duration_seconds(step if step is not None else size_s, "window step")
     rows = events.dropna(subset=["timestamp"]).copy()
     ts = pd.to_datetime(rows["timestamp"], utc=True)
     secs = (ts - pd.Timestamp(0, tz="UTC")).dt.total_seconds().to_numpy()

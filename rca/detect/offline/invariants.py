@@ -11,11 +11,13 @@ from __future__ import annotations
 import itertools
 
 import numpy as np
-from sklearn.base import BaseEstimator, OutlierMixin
+from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from rca.detect.offline._base import ThresholdedOutlierMixin
 
-class InvariantsMiner(OutlierMixin, BaseEstimator):
+
+class InvariantsMiner(ThresholdedOutlierMixin, BaseEstimator):
     """Mine pairwise invariants ``a * count_i == b * count_j``.
 
     Parameters
@@ -66,9 +68,3 @@ class InvariantsMiner(OutlierMixin, BaseEstimator):
 
     def score_samples(self, X):
         return -self.violations(X)
-
-    def decision_function(self, X):
-        return self.score_samples(X) - self.offset_
-
-    def predict(self, X):
-        return np.where(self.decision_function(X) < 0, -1, 1)

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import numpy as np
 from scipy.stats import norm
-from sklearn.base import BaseEstimator, OutlierMixin
+from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted, validate_data
+
+from rca.detect.offline._base import ThresholdedOutlierMixin
 
 
 def q_statistic(residual_eigenvalues: np.ndarray, alpha: float) -> float:
@@ -28,7 +30,7 @@ def q_statistic(residual_eigenvalues: np.ndarray, alpha: float) -> float:
     return float(phi1 * max(inner, 0.0) ** (1.0 / h0))
 
 
-class PCAResidual(OutlierMixin, BaseEstimator):
+class PCAResidual(ThresholdedOutlierMixin, BaseEstimator):
     """Anomaly = large distance from the principal subspace of (mostly normal) training data.
 
     Parameters
@@ -81,9 +83,3 @@ class PCAResidual(OutlierMixin, BaseEstimator):
 
     def score_samples(self, X):
         return -self.spe(X)
-
-    def decision_function(self, X):
-        return self.score_samples(X) - self.offset_
-
-    def predict(self, X):
-        return np.where(self.decision_function(X) < 0, -1, 1)

@@ -11,11 +11,13 @@ median training log-likelihood) except for one event whose count has training fr
 from __future__ import annotations
 
 import numpy as np
-from sklearn.base import BaseEstimator, OutlierMixin
+from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from rca.detect.offline._base import ThresholdedOutlierMixin
 
-class RareCounts(OutlierMixin, BaseEstimator):
+
+class RareCounts(ThresholdedOutlierMixin, BaseEstimator):
     """Per-event count-value frequencies learned from (mostly normal) training sessions.
 
     Parameters
@@ -59,9 +61,3 @@ class RareCounts(OutlierMixin, BaseEstimator):
         check_is_fitted(self, "tables_")
         X = validate_data(self, X, reset=False, dtype=np.float64)
         return self._loglik(X)
-
-    def decision_function(self, X):
-        return self.score_samples(X) - self.offset_
-
-    def predict(self, X):
-        return np.where(self.decision_function(X) < 0, -1, 1)
