@@ -48,13 +48,15 @@ for _module in (parse_cmd, train_cmd, score_cmd, analyze_cmd, fixes_cmd, simulat
     _module.register(app)
 
 
-def _usage_error_types() -> tuple[type, ...]:
-    """ClickException from click and, on typer >= 0.24, from typer's vendored click."""
+def _click_error_types() -> tuple[tuple[type, ...], tuple[type, ...]]:
+    """(usage errors, aborts): from click and, on typer >= 0.24, from typer's vendored click."""
     types: list[type] = []
+    aborts: list[type] = [typer.Abort]
     try:
         import click
 
         types.append(click.exceptions.ClickException)
+        aborts.append(click.exceptions.Abort)
     except ImportError:  # pragma: no cover - typer without click
         pass
     try:
@@ -63,7 +65,7 @@ def _usage_error_types() -> tuple[type, ...]:
         types.append(vendored.ClickException)
     except ImportError:
         pass
-    return tuple(types)
+    return tuple(types), tuple(aborts)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -74,13 +76,14 @@ def main(argv: list[str] | None = None) -> int:
             return rv
     except typer.Exit as exc:  # raised by commands
         return int(exc.exit_code)
-    except SystemExit as exc:  # click usage errors in non-standalone mode
+    except SystemExit as exc:  # a command that called sys.exit
         return int(exc.code or 0)
-    except Exception as exc:  # usage errors (click's, or typer's vendored copy) when not standalone
-        if isinstance(exc, _usage_error_types()):
+    except Exception as exc:  # not standalone: click raises usage errors and aborts to us
+        usage_errors, aborts = _click_error_types()
+        if isinstance(exc, usage_errors):
             exc.show()  # type: ignore[attr-defined]
             return int(exc.exit_code)  # type: ignore[attr-defined]
-        if isinstance(exc, (typer.Abort,)) or type(exc).__name__ == "Abort":
+        if isinstance(exc, aborts):
             return 130
         raise
     return 0
