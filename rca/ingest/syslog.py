@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from rca.ingest.levels import syslog_level
+from rca.ingest.levels import normalize_level, syslog_level
 from rca.ingest.timestamps import TimeParser
 
 _RFC5424 = re.compile(
@@ -15,12 +15,22 @@ _RFC5424 = re.compile(
     r"(?P<sd>-|(?:\[(?:[^\]\\]|\\.)*\])+)(?: (?P<msg>.*))?$")
 _TS3164 = (r"(?P<ts>(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) {1,2}\d{1,2} "
            r"\d{2}:\d{2}:\d{2}(?: \d{4})?|\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?"
-           r"(?:Z|[+-]\d{2}:\d{2})?)")
+           r"(?:Z|[+-]\d{2}:?\d{2})?)")
 _RFC3164 = re.compile(
     r"(?:<(?P<pri>\d{1,3})>)?" + _TS3164 + r"\s+(?:(?P<host>[^\s:\[]+)\s+)?"
     r"(?P<app>[^\s:\[]+)(?:\[(?P<procid>[^\]]*)\])?:\s?(?P<msg>.*)$")
 _RFC3164_NOTAG = re.compile(r"(?:<(?P<pri>\d{1,3})>)?" + _TS3164
                             + r"\s+(?P<host>[^\s:\[]+)\s+(?P<msg>.*)$")
+
+
+def _level_word(*tokens: str | None) -> bool:
+    """True when a would-be host or tag is a severity word (``ERROR``, ``warn``): such a line
+    is an application's ``<time> <LEVEL> <message>`` line, not syslog without a PRI."""
+    return any(t is not None and len(t) >= 3 and t.isalpha() and t.lower() not in _NOT_LEVELS
+               and normalize_level(t) is not None for t in tokens)
+
+
+_NOT_LEVELS = frozenset({"all", "log", "default", "config", "fail", "failed", "failure"})
 
 
 class SyslogParser:
@@ -38,7 +48,7 @@ class SyslogParser:
             if m is not None:
                 return self._record(m, rfc="5424")
         m = _RFC3164.match(line) or _RFC3164_NOTAG.match(line)
-        if m is None:
+        if m is None or (m["pri"] is None and _level_word(m["host"], m.groupdict().get("app"))):
             return None
         return self._record(m, rfc="3164")
 
