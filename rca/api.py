@@ -230,12 +230,24 @@ def score_metrics(path, time_col=None, detector=None, threshold=None, state=None
     return out, info
 
 
-def forecast_metrics(path, time_col=None, thresholds=None, window=30):
-    """Time-to-threshold forecasts (soonest first) for the resource series of a metrics file."""
+def forecast_metrics(path, time_col=None, thresholds=None, window=30, horizon="24h",
+                     stale_after=None, risk_horizon="1h", every=False):
+    """Time-to-threshold forecasts for the resource series of a metrics file: stale series
+    first, then soonest first (:class:`rca.detect.forecast.Forecast`).
+
+    ETAs count from each series' own last sample; percent series are read as fractions;
+    ``horizon``, ``stale_after`` and ``risk_horizon`` are durations (``'24h'``, ``'5min'``,
+    seconds); ``every`` keeps series that do not reach their threshold.
+    """
     from rca.detect.forecast import forecast_frame
+    from rca.features.windows import duration_seconds
     from rca.ingest.metrics import read_metrics, to_wide
 
-    return forecast_frame(to_wide(read_metrics(path, time_col=time_col)), thresholds, window)
+    hz = None if horizon is None else duration_seconds(horizon, "horizon")
+    stale = None if stale_after is None else duration_seconds(stale_after, "stale-after")
+    risk = duration_seconds(risk_horizon, "risk horizon")
+    return forecast_frame(to_wide(read_metrics(path, time_col=time_col)), thresholds, window,
+                          hz, stale, risk, every)
 
 
 # --- incident analysis: ranking, fixes, simulation (rca.analyze, rca.rank, rca.fixes) ---------

@@ -8,6 +8,7 @@ from rca import __version__
 from rca.cli import (
     analyze_cmd,
     fixes_cmd,
+    forecast_cmd,
     parse_cmd,
     score_cmd,
     serve_cmd,
@@ -44,7 +45,7 @@ def _root(
     """rca command line."""
 
 
-for _module in (parse_cmd, train_cmd, score_cmd, analyze_cmd, fixes_cmd, simulate_cmd, serve_cmd):
+for _module in (parse_cmd, train_cmd, score_cmd, forecast_cmd, analyze_cmd, fixes_cmd, simulate_cmd, serve_cmd):
     _module.register(app)
 
 

@@ -1,8 +1,13 @@
 """Time-to-threshold forecasts for resource series from their recent linear trend.
 
 "memory reaches 80% in about 12 minutes": fit a least-squares line to the last ``window``
-points of a series and, when it heads towards the series' threshold, report when it crosses.
-Thresholds come from :data:`DEFAULT_THRESHOLDS` by metric-name suffix, overridable.
+points of a series and, when it heads towards the series' threshold, report when it crosses,
+counted from the series' own last sample (not the clock of whoever asks), with a band from
+the slope's standard error and a failure risk: the probability, under that error, that the
+series crosses within ``risk_horizon`` seconds of its last sample. Thresholds come from
+:data:`DEFAULT_THRESHOLDS` by metric-name suffix, overridable; percent series are read as
+fractions (:func:`as_fraction`) so one threshold serves ``mem_percent = 69.5`` and
+``mem = 0.695``.
 
 >>> import numpy as np
 >>> t = np.arange(0, 600, 60.0)            # ten minutes, one point a minute
@@ -14,8 +19,9 @@ Thresholds come from :data:`DEFAULT_THRESHOLDS` by metric-name suffix, overridab
 
 from __future__ import annotations
 
+import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -28,32 +34,75 @@ DEFAULT_THRESHOLDS: dict[str, float] = {
     "mem": 0.8,
     "memory": 0.8,
     "cpu": 0.7,
+    "disk": 0.9,
 }
+
+#: Kinds whose values are shares of a whole: written as 0..1 or as 0..100 percent.
+FRACTION_KINDS = frozenset({"error_rate", "mem", "memory", "cpu", "disk"})
+_PERCENT_NAME = re.compile(r"(?:^|[_.:\-])(?:percent|pct|perc|utili[sz]ation)(?:$|[_.:\-])|%")
+
+#: The risk horizon: ``risk`` is the chance of crossing within this many seconds.
+RISK_HORIZON = 3600.0
 
 
 @dataclass(frozen=True)
 class Forecast:
+    """``eta_seconds`` counts from ``last_time`` (the series' last sample, seconds on the
+    caller's time axis); ``eta_low``/``eta_high`` bound it (slope +- 1.96 standard errors,
+    ``eta_high`` None when the slow end never reaches the threshold); ``risk`` is in [0, 1];
+    ``stale`` marks a series whose samples stopped arriving."""
+
     series: str
     value: float
     threshold: float
     slope_per_second: float
     eta_seconds: float | None
     message: str
+    eta_low: float | None = None
+    eta_high: float | None = None
+    risk: float = 0.0
+    last_time: float | None = None
+    stale: bool = False
 
 
 def threshold_for(series: str, thresholds: dict[str, float] | None = None) -> float | None:
     """The threshold whose key matches the end of the series name (longest key wins), or
     any ``_``-separated part of it (``carts_lat_50`` -> ``lat``)."""
+    key = kind_of(series, thresholds)
+    return None if key is None else {**DEFAULT_THRESHOLDS, **(thresholds or {})}[key]
+
+
+def kind_of(series: str, thresholds: dict[str, float] | None = None) -> str | None:
+    """The threshold key a series name belongs to, or None."""
     table = {**DEFAULT_THRESHOLDS, **(thresholds or {})}
     name = series.lower()
-    for key in sorted(table, key=len, reverse=True):
+    keys = sorted(table, key=len, reverse=True)
+    for key in keys:
         if name == key or name.endswith("_" + key):
-            return table[key]
+            return key
     parts = set(re.split(r"[_.:\-]", name))
-    for key in sorted(table, key=len, reverse=True):
+    for key in keys:
         if key in parts:
-            return table[key]
+            return key
     return None
+
+
+def as_fraction(series: str, values, kind: str | None = None) -> np.ndarray:
+    """Values of a share-of-a-whole series as fractions: a series named ``*_percent``/``*_pct``
+    or of a fraction kind whose values exceed 1.5 is divided by 100.
+
+    >>> as_fraction("carts_memory_percent", [69.5]).tolist(), as_fraction("carts_mem", [0.695]).tolist()
+    ([0.695], [0.695])
+    """
+    v = np.asarray(values, dtype=float)
+    kind = kind if kind is not None else kind_of(series)
+    if _PERCENT_NAME.search(series.lower()):
+        return v / 100.0
+    if kind in FRACTION_KINDS:
+        finite = v[np.isfinite(v)]
+        if finite.size and finite.max() > 1.5 and finite.max() <= 100.0:
+            return v / 100.0
+    return v
 
 
 def _human(seconds: float) -> str:
@@ -66,8 +115,29 @@ def _human(seconds: float) -> str:
     return f"{seconds / 86400:.1f} days"
 
 
+def _norm_sf(z: float) -> float:
+    """P(N(0,1) > z)."""
+    return 0.5 * math.erfc(z / math.sqrt(2.0))
+
+
+def _fit(t: np.ndarray, v: np.ndarray) -> tuple[float, float, float]:
+    """Slope, fitted value at the last sample, slope standard error (0 with 2 points)."""
+    x = t - t[-1]
+    slope, level = np.polyfit(x, v, 1)
+    n = len(v)
+    sxx = float(((x - x.mean()) ** 2).sum())
+    resid = v - (slope * x + level)
+    se = math.sqrt(float((resid ** 2).sum()) / (n - 2) / sxx) if n > 2 and sxx > 0 else 0.0
+    return float(slope), float(level), se
+
+
+def _eta(gap: float, slope: float) -> float | None:
+    return gap / slope if slope > 0 else None
+
+
 def time_to_threshold(times, values, threshold: float, series: str = "series",
-                      window: int = 30, horizon: float | None = None) -> Forecast:
+                      window: int = 30, horizon: float | None = None,
+                      risk_horizon: float = RISK_HORIZON) -> Forecast:
     """Forecast when ``values`` (at ``times``, seconds) cross ``threshold`` upwards.
 
     ``eta_seconds`` is 0 when already at/above it, None when the trend does not reach it
@@ -79,39 +149,79 @@ def time_to_threshold(times, values, threshold: float, series: str = "series",
     t, v = t[ok], v[ok]
     if len(v) == 0:
         return Forecast(series, float("nan"), threshold, 0.0, None, f"{series}: no data")
-    now_v = float(v[-1])
+    now_v, last = float(v[-1]), float(t[-1])
+    base = dict(last_time=last)
     if now_v >= threshold:
-        return Forecast(series, now_v, threshold, 0.0, 0.0, f"{series} is at {now_v:.3g}, above {threshold:g}")
+        return Forecast(series, now_v, threshold, 0.0, 0.0,
+                        f"{series} is at {now_v:.3g}, above {threshold:g}", 0.0, 0.0, 1.0, **base)
     if len(v) < 3 or np.ptp(t) <= 0:
-        return Forecast(series, now_v, threshold, 0.0, None, f"{series}: too few points for a trend")
-    slope, intercept = np.polyfit(t - t[-1], v, 1)
-    level = intercept  # fitted value now
+        return Forecast(series, now_v, threshold, 0.0, None,
+                        f"{series}: too few points for a trend", **base)
+    slope, level, se = _fit(t, v)
+    gap = max(threshold - level, 0.0)
+    # P(slope >= gap / risk_horizon): the chance the trend crosses within the risk horizon.
+    need = gap / risk_horizon
+    risk = (1.0 if slope >= need else 0.0) if se == 0 else _norm_sf((need - slope) / se)
+    lo, hi = _eta(gap, slope + 1.96 * se), _eta(gap, slope - 1.96 * se)
     if slope <= 0:
-        return Forecast(series, now_v, threshold, float(slope), None, f"{series} is not rising towards {threshold:g}")
-    eta = max((threshold - level) / slope, 0.0)
+        return Forecast(series, now_v, threshold, slope, None,
+                        f"{series} is not rising towards {threshold:g}", lo, hi, risk, **base)
+    eta = gap / slope
     if horizon is not None and eta > horizon:
-        return Forecast(series, now_v, threshold, float(slope), None,
-                        f"{series} does not reach {threshold:g} within {_human(horizon)}")
-    return Forecast(series, now_v, threshold, float(slope), float(eta),
-                    f"{series} reaches {threshold:g} in about {_human(eta)} (now {now_v:.3g})")
+        return Forecast(series, now_v, threshold, slope, None,
+                        f"{series} does not reach {threshold:g} within {_human(horizon)}",
+                        lo, hi, risk, **base)
+    band = "" if lo is None or _human(lo) == _human(hi or lo) else (
+        f", between {_human(lo)} and {_human(hi)}" if hi is not None else f", at least {_human(lo)}")
+    return Forecast(series, now_v, threshold, slope, eta,
+                    f"{series} reaches {threshold:g} in about {_human(eta)}{band} (now {now_v:.3g})",
+                    lo, hi, risk, **base)
 
 
 def forecast_frame(wide, thresholds: dict[str, float] | None = None, window: int = 30,
-                   horizon: float | None = 24 * 3600) -> list[Forecast]:
+                   horizon: float | None = 24 * 3600, stale_after: float | None = None,
+                   risk_horizon: float = RISK_HORIZON, every: bool = False) -> list[Forecast]:
     """Forecasts for every column of a wide frame (DatetimeIndex) with a known threshold,
-    soonest first; series that do not reach their threshold are left out."""
+    soonest first. Percent series are read as fractions. ``last_time`` and ETAs are epoch
+    seconds of the data's own clock. A series whose last sample is more than ``stale_after``
+    seconds (default: 5 of its median sampling intervals) before the frame's last sample is
+    flagged ``stale``. Series that do not reach their threshold are left out unless ``every``.
+    """
     import pandas as pd
 
     if wide.empty:
         return []
     idx = pd.DatetimeIndex(wide.index)
-    secs = (idx - idx[0]).total_seconds().to_numpy()
+    epoch = pd.Timestamp(0, tz=idx.tz) if idx.tz is not None else pd.Timestamp(0)
+    secs = (idx - epoch).total_seconds().to_numpy()  # epoch seconds (naive stamps as UTC)
+    end = float(np.nanmax(secs))
     out = []
     for col in wide.columns:
-        thr = threshold_for(str(col), thresholds)
-        if thr is None:
+        name = str(col)
+        kind = kind_of(name, thresholds)
+        if kind is None:
             continue
-        f = time_to_threshold(secs, wide[col].to_numpy(dtype=float), thr, str(col), window, horizon)
-        if f.eta_seconds is not None:
+        thr = {**DEFAULT_THRESHOLDS, **(thresholds or {})}[kind]
+        vals = wide[col].to_numpy(dtype=float)
+        if kind in FRACTION_KINDS or _PERCENT_NAME.search(name.lower()):
+            vals = as_fraction(name, vals, kind)
+        f = time_to_threshold(secs, vals, thr, name, window, horizon, risk_horizon)
+        f = _with_staleness(f, secs[np.isfinite(vals)], end, stale_after)
+        if f.eta_seconds is not None or every or f.stale:
             out.append(f)
-    return sorted(out, key=lambda f: f.eta_seconds)
+    return sorted(out, key=lambda f: (not f.stale, f.eta_seconds is None,
+                                      f.eta_seconds or 0.0, -f.risk))
+
+
+def _with_staleness(f: Forecast, seen: np.ndarray, end: float,
+                    stale_after: float | None) -> Forecast:
+    if seen.size == 0:
+        return replace(f, stale=True)
+    limit = stale_after
+    if limit is None:
+        steps = np.diff(seen)
+        limit = 5.0 * float(np.median(steps)) if steps.size else float("inf")
+    if end - float(seen[-1]) > limit:
+        return replace(f, stale=True, message=f"{f.series}: no sample for "
+                       f"{_human(end - float(seen[-1]))} (stale); {f.message}")
+    return f
