@@ -7,7 +7,7 @@ from typing import List, Optional
 
 import typer
 
-from rca.cli._common import handle_errors, out_console
+from rca.cli._common import err_console, handle_errors, out_console
 
 TRAIN_HELP = """
 Train a failure-prediction model from a declarative config (TOML).
@@ -56,10 +56,15 @@ def train(
         line = (f"{split}: n={m['n']} positives={m.get('positives')} alarms={m.get('alarms')} "
                 f"precision={_fmt(m.get('precision'))} recall={_fmt(m.get('recall'))} "
                 f"F1={_fmt(m.get('f1'))}")
+        if "average_precision" in m:
+            line += (f" AP={m['average_precision']} (base rate {m['base_rate']}, "
+                     f"p={m['ap_p_value']})")
         if "median_lead_seconds" in m:
             line += (f" median_lead_s={_fmt(m['median_lead_seconds'])} "
-                     f"warned={m.get('bursts_warned')}/{m.get('failure_bursts')}")
+                     f"warned={m.get('bursts_warned')}/{m.get('failure_bursts')} bursts")
         out_console.print(line)
+    for warning in result.metrics.get("warnings", []):
+        err_console.print(f"[bold yellow]{warning}[/]", markup=True, soft_wrap=True)
 
 
 @handle_errors

@@ -54,17 +54,23 @@ def failure_onsets(failure_times, gap) -> np.ndarray:
 def median_lead_time(window_ends, alarms, failure_times, horizon) -> tuple[float, int, int]:
     """Median seconds of warning gained per failure burst, and how many bursts got a warning.
 
-    A burst counts as warned when some alarmed window ends within ``horizon`` before its onset;
-    its lead time is onset minus the earliest such window end. Returns
-    ``(median_lead_seconds or NaN, warned_bursts, all_bursts)``.
+    Only bursts that some window could warn of count: those with a window (alarmed or not)
+    ending within ``horizon`` before their onset; a burst in a stretch without windows is not
+    a miss. A burst counts as warned when some alarmed window ends within ``horizon`` before
+    its onset; its lead time is onset minus the earliest such window end. Returns
+    ``(median_lead_seconds or NaN, warned_bursts, warnable_bursts)``.
     """
     h = duration_seconds(horizon, "horizon")
     onsets = failure_onsets(failure_times, horizon)
-    ends = _epoch(window_ends)[np.asarray(alarms, dtype=bool)]
-    leads = []
+    all_ends = _epoch(window_ends)
+    ends = all_ends[np.asarray(alarms, dtype=bool)]
+    leads, warnable = [], 0
     for t in onsets:
+        if not ((all_ends < t) & (all_ends >= t - h)).any():
+            continue
+        warnable += 1
         before = ends[(ends < t) & (ends >= t - h)]
         if len(before):
             leads.append(t - before.min())
     med = float(np.median(leads)) if leads else float("nan")
-    return med, len(leads), len(onsets)
+    return med, len(leads), warnable

@@ -8,9 +8,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.metrics import average_precision_score, f1_score, precision_recall_fscore_support
+from sklearn.metrics import f1_score, precision_recall_fscore_support
 
 from rca.features import median_lead_time
+from rca.features.windows import duration_seconds
+from rca.train.skill import skill
 
 
 def binary_metrics(labels, predictions, scores=None) -> dict[str, Any]:
@@ -23,8 +25,8 @@ def binary_metrics(labels, predictions, scores=None) -> dict[str, Any]:
     out = {"n": int(len(y)), "positives": int(y.sum()), "alarms": int(p.sum()),
            "precision": round(float(prec), 4), "recall": round(float(rec), 4),
            "f1": round(float(f1), 4)}
-    if scores is not None and 0 < y.sum() < len(y):
-        out["average_precision"] = round(float(average_precision_score(y, scores)), 4)
+    if scores is not None:
+        out.update(skill(y, scores))
     return out
 
 
@@ -54,4 +56,5 @@ def evaluate(frame: pd.DataFrame, scored: pd.DataFrame, *, horizon=None,
         out["median_lead_seconds"] = None if math.isnan(med) else round(med, 1)
         out["failure_bursts"] = bursts
         out["bursts_warned"] = warned
+        out["horizon_seconds"] = duration_seconds(horizon, "horizon")
     return out

@@ -21,6 +21,7 @@ from rca.train.build import build_pipeline, feature_names, score_frame
 from rca.train.config import PipelineConfig, parse_config, resolve_path
 from rca.train.data import NORMAL_TYPE, load_sessions
 from rca.train.evaluate import evaluate
+from rca.train.skill import verdict
 from rca.train.store import load_model, next_version, save_model, sha256_file
 
 
@@ -128,6 +129,8 @@ def train(cfg: PipelineConfig, models_dir: str | Path | None = None,
         seconds = time.perf_counter() - t0
         metrics["test"] = evaluate(test_part, scored, horizon=horizon, failure_times=failures)
         metrics["predict_sessions_per_s"] = round(len(test_part) / max(seconds, 1e-9), 1)
+    metrics["warnings"] = [w for w in (verdict(k, metrics[k]) for k in ("test", "train")
+                                       if k in metrics) if w]
     if frame.attrs.get("unlabelled_dropped"):
         metrics["unlabelled_sessions_dropped"] = frame.attrs["unlabelled_dropped"]
 
@@ -178,7 +181,19 @@ def predict(model_dir: str | Path, inputs: list[str | Path]) -> pd.DataFrame:
 
         miner = TemplateMiner.from_json(json.loads((Path(model_dir) / "miner.json").read_text()))
     frame = load_sessions(cfg, [str(p) for p in paths], with_labels=False, miner=miner)
-    return score_frame(pipeline, frame)
+    return with_horizon(score_frame(pipeline, frame), frame, cfg.windowing.get("horizon"))
+
+
+def with_horizon(scored: pd.DataFrame, frame: pd.DataFrame, horizon) -> pd.DataFrame:
+    """For failure *prediction* models: each window's ``horizon`` and ``failure_by`` (its end
+    plus the horizon: an alarm says a failure is expected by then)."""
+    if not horizon or "end" not in frame.columns:
+        return scored
+    out = scored.copy()
+    out["horizon"] = str(horizon)
+    out["failure_by"] = (pd.to_datetime(frame["end"], utc=True).to_numpy()
+                         + pd.Timedelta(str(horizon)))
+    return out
 
 
 __all__ = ["NORMAL_TYPE", "TrainResult", "fingerprint", "predict", "split_frame", "train"]
