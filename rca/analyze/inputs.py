@@ -16,6 +16,36 @@ EVENT_COLUMNS = ["timestamp", "service", "level", "template_id", "template", "me
                  "line"]
 
 
+#: Files in an input folder taken as its metrics or its dependency graph (``rca analyze DIR``).
+METRICS_GLOBS = ("metrics*.csv", "*_metrics.csv", "*-metrics.csv", "*.prom")
+DEPS_GLOBS = ("deps.yaml", "deps.yml", "deps.json", "dependencies.yaml", "dependencies.yml",
+              "dependencies.json")
+
+
+def discover(inputs: Sequence[str | Path], metrics: Sequence[str | Path],
+             deps: str | Path | None) -> tuple[list[Path], Path | None, list[str]]:
+    """Metrics files and a dependency file lying in the input folders, for the kinds the user
+    did not give; with a note saying what was picked up. Files in a folder are otherwise read
+    as logs, and csv/yaml/json files are skipped there, so without this they would be ignored
+    without a word."""
+    found_metrics: list[Path] = []
+    found_deps: list[Path] = []
+    for folder in (Path(p) for p in inputs):
+        if not folder.is_dir():
+            continue
+        if not metrics:
+            found_metrics += sorted({f for g in METRICS_GLOBS for f in folder.rglob(g)
+                                     if f.is_file()})
+        if deps is None:
+            found_deps += sorted({f for g in DEPS_GLOBS for f in folder.rglob(g) if f.is_file()})
+    notes = [f"using metrics {f} found in the input folder (--metrics overrides)"
+             for f in found_metrics]
+    dep = found_deps[0] if found_deps else None
+    if dep is not None:
+        notes.append(f"using dependency graph {dep} found in the input folder (--deps overrides)")
+    return found_metrics, dep, notes
+
+
 def read_events(paths: Sequence[str | Path]) -> pd.DataFrame:
     """All log files (folders are read whole) as one events frame, one row per record.
 

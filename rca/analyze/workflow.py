@@ -7,6 +7,8 @@ dependency graph (given, else inferred from errors naming other services) -> com
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import hashlib
 from pathlib import Path
 from typing import Sequence
@@ -131,6 +133,9 @@ def analyze_paths(inputs: Sequence[str | Path] = (), metrics: Sequence[str | Pat
 
     if not inputs and not metrics:
         raise InputError("no input: give log files or folders, and/or --metrics CSV")
+    found, found_deps, found_notes = io.discover(inputs, metrics, deps)
+    metrics = list(metrics) or found
+    deps = deps if deps is not None else found_deps
     events = io.read_events(inputs) if inputs else None
     if inputs and events.empty:
         raise InputError("no log records in " + ", ".join(str(p) for p in inputs)
@@ -138,8 +143,11 @@ def analyze_paths(inputs: Sequence[str | Path] = (), metrics: Sequence[str | Pat
     wide = io.read_metrics_wide(metrics) if metrics else None
     edges = io.read_edges(deps)
     source = ", ".join(Path(m).name for m in metrics) if metrics else "metrics"
-    return analyze_frames(events, wide, edges, io.parse_time(fault_time),
-                          metrics_source=source, suggest=suggest, feedback=feedback)
+    result = analyze_frames(events, wide, edges, io.parse_time(fault_time),
+                            metrics_source=source, suggest=suggest, feedback=feedback)
+    if found_notes:
+        result = replace(result, notes=(*found_notes, *result.notes))
+    return result
 
 
 # --- helpers -------------------------------------------------------------------------------

@@ -18,6 +18,8 @@ import re
 import numpy as np
 import pandas as pd
 
+from rca.detect.pressure import over_threshold
+
 #: How much worse than its baseline rate a recurring template must get to count.
 SURGE = 3.0
 #: Severity weights by level; messages without a level are judged by :data:`ERROR_WORDS`.
@@ -51,6 +53,8 @@ def severity(frame: pd.DataFrame) -> pd.Series:
     if unlevelled.any():
         words = frame.loc[unlevelled, "message"].astype(str).str.contains(ERROR_WORDS)
         sev[unlevelled] = np.where(words.to_numpy(), 1.0, 0.0)
+    # a resource over its threshold ("memory usage at 96% of limit") is an error, whatever level
+    sev = np.where(over_threshold(frame["message"]).to_numpy(), np.maximum(sev, 1.0), sev)
     return pd.Series(sev, index=frame.index, dtype=float)
 
 
