@@ -163,11 +163,11 @@ def test_every_service_setting_is_documented():
 
 
 def test_every_forecast_threshold_is_documented():
-    from rca.detect.forecast import DEFAULT_THRESHOLDS
+    from rca.detect.kinds import KINDS
 
     text = _config_doc()
-    missing = [k for k in DEFAULT_THRESHOLDS if f"`{k}`" not in text]
-    assert not missing, f"forecast thresholds missing: {missing}"
+    missing = [k.name for k in KINDS if f"`{k.name}`" not in text]
+    assert not missing, f"metric kinds missing: {missing}"
 
 
 def test_every_remediation_entry_key_is_documented():

@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 
 from rca.cli.main import main
-from rca.detect.forecast import as_fraction, forecast_frame, time_to_threshold
+from rca.detect.forecast import forecast_frame, time_to_threshold
+from rca.detect.kinds import normalize as as_fraction
 
 
 def test_eta_is_linear_arithmetic_from_the_last_sample():

@@ -4,10 +4,10 @@
 points of a series and, when it heads towards the series' threshold, report when it crosses,
 counted from the series' own last sample (not the clock of whoever asks), with a band from
 the slope's standard error and a failure risk: the probability, under that error, that the
-series crosses within ``risk_horizon`` seconds of its last sample. Thresholds come from
-:data:`DEFAULT_THRESHOLDS` by metric-name suffix, overridable; percent series are read as
-fractions (:func:`as_fraction`) so one threshold serves ``mem_percent = 69.5`` and
-``mem = 0.695``.
+series crosses within ``risk_horizon`` seconds of its last sample. Thresholds and units come
+from the one table of metric kinds (:mod:`rca.detect.kinds`): percent series are read as
+fractions (:func:`rca.detect.kinds.normalize`) so one threshold serves ``mem_percent = 69.5``
+and ``mem = 0.695``; a memory series counted in bytes has no fraction threshold.
 
 >>> import numpy as np
 >>> t = np.arange(0, 600, 60.0)            # ten minutes, one point a minute
@@ -20,26 +20,12 @@ fractions (:func:`as_fraction`) so one threshold serves ``mem_percent = 69.5`` a
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass, replace
 
 import numpy as np
 
-#: Default thresholds by metric kind; matched against the series name (``<service>_<metric>``).
-DEFAULT_THRESHOLDS: dict[str, float] = {
-    "error_rate": 0.01,
-    "response_time": 1000.0,
-    "latency": 1000.0,
-    "lat": 1000.0,
-    "mem": 0.8,
-    "memory": 0.8,
-    "cpu": 0.7,
-    "disk": 0.9,
-}
-
-#: Kinds whose values are shares of a whole: written as 0..1 or as 0..100 percent.
-FRACTION_KINDS = frozenset({"error_rate", "mem", "memory", "cpu", "disk"})
-_PERCENT_NAME = re.compile(r"(?:^|[_.:\-])(?:percent|pct|perc|utili[sz]ation)(?:$|[_.:\-])|%")
+from rca.detect.kinds import normalize, threshold_for
+from rca.detect.kinds import thresholds as threshold_table
 
 #: The risk horizon: ``risk`` is the chance of crossing within this many seconds.
 RISK_HORIZON = 3600.0
@@ -63,46 +49,6 @@ class Forecast:
     risk: float = 0.0
     last_time: float | None = None
     stale: bool = False
-
-
-def threshold_for(series: str, thresholds: dict[str, float] | None = None) -> float | None:
-    """The threshold whose key matches the end of the series name (longest key wins), or
-    any ``_``-separated part of it (``carts_lat_50`` -> ``lat``)."""
-    key = kind_of(series, thresholds)
-    return None if key is None else {**DEFAULT_THRESHOLDS, **(thresholds or {})}[key]
-
-
-def kind_of(series: str, thresholds: dict[str, float] | None = None) -> str | None:
-    """The threshold key a series name belongs to, or None."""
-    table = {**DEFAULT_THRESHOLDS, **(thresholds or {})}
-    name = series.lower()
-    keys = sorted(table, key=len, reverse=True)
-    for key in keys:
-        if name == key or name.endswith("_" + key):
-            return key
-    parts = set(re.split(r"[_.:\-]", name))
-    for key in keys:
-        if key in parts:
-            return key
-    return None
-
-
-def as_fraction(series: str, values, kind: str | None = None) -> np.ndarray:
-    """Values of a share-of-a-whole series as fractions: a series named ``*_percent``/``*_pct``
-    or of a fraction kind whose values exceed 1.5 is divided by 100.
-
-    >>> as_fraction("carts_memory_percent", [69.5]).tolist(), as_fraction("carts_mem", [0.695]).tolist()
-    ([0.695], [0.695])
-    """
-    v = np.asarray(values, dtype=float)
-    kind = kind if kind is not None else kind_of(series)
-    if _PERCENT_NAME.search(series.lower()):
-        return v / 100.0
-    if kind in FRACTION_KINDS:
-        finite = v[np.isfinite(v)]
-        if finite.size and finite.max() > 1.5 and finite.max() <= 100.0:
-            return v / 100.0
-    return v
 
 
 def _human(seconds: float) -> str:
@@ -182,7 +128,9 @@ def forecast_frame(wide, thresholds: dict[str, float] | None = None, window: int
                    horizon: float | None = 24 * 3600, stale_after: float | None = None,
                    risk_horizon: float = RISK_HORIZON, every: bool = False) -> list[Forecast]:
     """Forecasts for every column of a wide frame (DatetimeIndex) with a known threshold,
-    soonest first. Percent series are read as fractions. ``last_time`` and ETAs are epoch
+    soonest first. Values are put in the unit of their threshold first (percent series as
+    fractions, :func:`rca.detect.kinds.normalize`); ``thresholds`` overrides the defaults (keys:
+    any name of a kind, e.g. ``memory`` or ``memoryUsage``). ``last_time`` and ETAs are epoch
     seconds of the data's own clock. A series whose last sample is more than ``stale_after``
     seconds (default: 5 of its median sampling intervals) before the frame's last sample is
     flagged ``stale``. Series that do not reach their threshold are left out unless ``every``.
@@ -195,16 +143,14 @@ def forecast_frame(wide, thresholds: dict[str, float] | None = None, window: int
     epoch = pd.Timestamp(0, tz=idx.tz) if idx.tz is not None else pd.Timestamp(0)
     secs = (idx - epoch).total_seconds().to_numpy()  # epoch seconds (naive stamps as UTC)
     end = float(np.nanmax(secs))
+    table = threshold_table(thresholds)
     out = []
     for col in wide.columns:
         name = str(col)
-        kind = kind_of(name, thresholds)
-        if kind is None:
+        thr = threshold_for(name, table)
+        vals = None if thr is None else normalize(name, wide[col].to_numpy(dtype=float))
+        if vals is None:
             continue
-        thr = {**DEFAULT_THRESHOLDS, **(thresholds or {})}[kind]
-        vals = wide[col].to_numpy(dtype=float)
-        if kind in FRACTION_KINDS or _PERCENT_NAME.search(name.lower()):
-            vals = as_fraction(name, vals, kind)
         f = time_to_threshold(secs, vals, thr, name, window, horizon, risk_horizon)
         f = _with_staleness(f, secs[np.isfinite(vals)], end, stale_after)
         if f.eta_seconds is not None or every or f.stale:

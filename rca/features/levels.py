@@ -13,17 +13,15 @@ import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from rca.errors import InputError
+from rca.ingest.levels import normalize_level
 from rca.types import LEVELS
-
-#: Spellings mapped onto :data:`rca.types.LEVELS`.
-LEVEL_ALIASES = {"WARNING": "WARN", "SEVERE": "ERROR", "CRITICAL": "FATAL", "ERR": "ERROR",
-                 "CRIT": "FATAL", "EMERG": "FATAL", "ALERT": "FATAL", "NOTICE": "INFO"}
 
 
 class LevelRatios(TransformerMixin, BaseEstimator):
     """Fraction of lines at each level in :data:`rca.types.LEVELS`, plus the session length.
 
-    Unknown or missing levels count only in the length (``log1p`` of the number of lines).
+    Levels are read with :func:`rca.ingest.levels.normalize_level` (any alias); unknown or
+    missing levels count only in the length (``log1p`` of the number of lines).
     """
 
     def __init__(self, include_length=True):
@@ -40,8 +38,8 @@ class LevelRatios(TransformerMixin, BaseEstimator):
             n = max(len(levels), 1)
             counts = dict.fromkeys(LEVELS, 0)
             for lv in levels:
-                lv = LEVEL_ALIASES.get(str(lv).upper(), str(lv).upper())
-                if lv in counts:
+                lv = normalize_level(lv)
+                if lv is not None:
                     counts[lv] += 1
             row = [counts[lv] / n for lv in LEVELS]
             if self.include_length:

@@ -32,8 +32,11 @@ import shlex
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
+from rca.detect.kinds import kind_of
+from rca.detect.kinds import words as metric_words
 from rca.errors import ConfigError
 from rca.fixes.regex_guard import check_pattern
+from rca.ingest.levels import normalize_level
 
 #: How much each kind of signature hit is worth before specificity/level/position weights.
 BASE_CONFIDENCE = {"pattern": 0.9, "errno": 0.8, "exception": 0.8, "metric": 0.7}
@@ -45,34 +48,9 @@ _PLACEHOLDER = re.compile(r"\{(\w{1,40})\}")
 _ENTRY_KEYS = {"id", "title", "summary", "specificity", "signature", "params", "steps",
                "commands", "docs"}
 _SIGNATURE_KEYS = {"patterns", "exceptions", "errno", "levels", "metrics"}
-_LEVEL_ALIASES = {"WARNING": "WARN", "ERR": "ERROR", "CRITICAL": "FATAL", "CRIT": "FATAL",
-                  "EMERG": "FATAL", "ALERT": "FATAL", "PANIC": "FATAL", "SEVERE": "ERROR",
-                  "NOTICE": "INFO", "LOG": "INFO"}
-
-# Metric hints are normalised to "<kind> <up|down>".
-_METRIC_KINDS = {
-    "memory": ("mem", "memory", "rss", "heap", "ram"),
-    "cpu": ("cpu", "load", "cpu_usage"),
-    "latency": ("lat", "latency", "duration", "p50", "p90", "p95", "p99", "response"),
-    "errors": ("err", "error", "errors", "error_rate", "failures"),
-    "disk": ("disk", "fs", "filesystem", "storage"),
-    "fds": ("fd", "fds", "files", "open_files", "handles"),
-    "logs": ("logs", "log", "lines"),
-    "throughput": ("rps", "qps", "throughput", "requests", "traffic", "tps"),
-    "restarts": ("restarts", "restart", "restart_count"),
-}
-_UP = ("up", "rising", "rise", "increase", "increasing", "high", "spike", "growing", "grew",
-       "saturated", "surge", "surging")
-_DOWN = ("down", "dropped", "drop", "falling", "fell", "low", "zero", "silent", "stopped",
-         "decrease", "decreasing", "gone", "missing")
-
-
-def normalize_level(level: Any) -> str | None:
-    """``"warning"`` -> ``"WARN"``; unknown or empty -> None."""
-    if level is None or level == "":
-        return None
-    name = str(level).strip().upper()
-    return _LEVEL_ALIASES.get(name, name)
+# Metric hints are normalised to "<kind> <up|down>"; kinds are those of rca.detect.kinds.
+_DOWN = frozenset({"down", "dropped", "drop", "falling", "fell", "low", "zero", "silent",
+                   "stopped", "decrease", "decreasing", "gone", "missing"})
 
 
 def normalize_metric_hint(hint: str | None) -> str | None:
@@ -85,15 +63,21 @@ def normalize_metric_hint(hint: str | None) -> str | None:
     """
     if not hint:
         return None
-    words = re.findall(r"[a-z0-9]{1,32}", str(hint).lower().replace("_", " ")[:200])
-    kind = next((k for w in words for k, names in _METRIC_KINDS.items() if w in names), None)
+    text = str(hint)[:200]
+    kind = kind_of(text)
     if kind is None:
         return None
-    if any(w in _DOWN for w in words) or "no" in words:
-        return f"{kind} down"
-    if any(w in _UP for w in words):
-        return f"{kind} up"
-    return f"{kind} up"
+    words = set(metric_words(text))
+    if words & _DOWN or "no" in words:
+        return f"{kind.name} down"
+    return f"{kind.name} up"
+
+
+def _level(value: str, where: str) -> str:
+    level = normalize_level(value)
+    if level is None:
+        raise ConfigError(f"{where}: {value!r} is not a log level")
+    return level
 
 
 _QUANT = re.compile(r"\{\d{1,4}(?:,\d{0,4})?\}\??")
@@ -309,7 +293,7 @@ def entry_from_dict(raw: Any, origin: str) -> FixEntry:
     for name in errnos:
         if not hasattr(_errno, name):
             raise ConfigError(f"{where}: unknown errno name {name!r}")
-    levels = tuple(normalize_level(v) or "" for v in str_list(sig, "levels"))
+    levels = tuple(_level(v, where) for v in str_list(sig, "levels"))
     metrics = []
     for hint in str_list(sig, "metrics"):
         norm = normalize_metric_hint(hint)

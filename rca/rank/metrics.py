@@ -24,20 +24,17 @@ N-sigma (mean/std) and a seeded random ranker are kept as baselines.
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 import pandas as pd
+
+from rca.detect.kinds import kind_of
 
 #: Smallest scale, as a fraction of the series' normal level (unit-free noise floor).
 REL_FLOOR = 0.01
 #: Robust deviation below which a series' move is not evidence (the largest of ~40 untouched
 #: Sock Shop series, normal half against normal half, is about 5 in a typical case).
 ANOMALY_Z = 10.0
-#: Words of a metric name that mark a symptom (golden-signal) metric, and their weight.
-SYMPTOM_WORDS = frozenset({"lat", "latency", "duration", "p50", "p90", "p95", "p99", "error",
-                           "errors", "err", "5xx", "4xx", "rps", "qps", "throughput", "requests",
-                           "lod", "load", "timeouts"})
+#: Weight of a symptom (golden-signal) metric's move, see :func:`metric_weight`.
 SYMPTOM_WEIGHT = 0.5
 #: Robust deviation from which a series counts as moving (its ``start``).
 START_Z = 3.0
@@ -148,13 +145,14 @@ def metric_table(wide: pd.DataFrame, fault_time: pd.Timestamp, scorer=robust_sco
 
 
 def metric_weight(metric: str) -> float:
-    """How much a move of this metric says about its own service (see :data:`SYMPTOM_WORDS`).
+    """How much a move of this metric says about its own service: :data:`SYMPTOM_WEIGHT` for
+    a symptom kind (latency, errors, traffic; :mod:`rca.detect.kinds`), else 1.
 
     >>> metric_weight("lat_99"), metric_weight("cpu"), metric_weight("error_rate")
     (0.5, 1.0, 0.5)
     """
-    words = set(re.split(r"[^a-z0-9]+", metric.lower()))
-    return SYMPTOM_WEIGHT if words & SYMPTOM_WORDS else 1.0
+    kind = kind_of(metric)
+    return SYMPTOM_WEIGHT if kind is not None and kind.symptom else 1.0
 
 
 def service_table(table: pd.DataFrame) -> pd.DataFrame:
