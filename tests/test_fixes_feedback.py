@@ -55,7 +55,7 @@ def test_record_needs_a_known_incident_or_a_signature():
 
 def test_masked_tokens_ignore_numbers_addresses_and_paths():
     assert tokens("timeout after 3000ms to 10.0.0.5:5432") == tokens("timeout after 12ms to 10.9.9.9:80")
-    assert "<path>" in tokens("open /var/lib/app/x.json failed")
+    assert tokens("open /var/lib/app/x.json failed") == ["open", "<*>", "failed"]
     assert incident_id("2026-01-01T00:00:00Z", ["b", "a"], ["x"]) == incident_id(
         "2026-01-01T00:00:00Z", ["a", "b"], ["x"])
 

@@ -8,8 +8,6 @@ dependency graph (given, else inferred from errors naming other services) -> com
 from __future__ import annotations
 
 from dataclasses import replace
-
-import hashlib
 from pathlib import Path
 from typing import Sequence
 
@@ -20,6 +18,7 @@ from rca.rank import combine as rank_combine
 from rca.rank import logs as rank_logs
 from rca.rank import metrics as rank_metrics
 from rca.rank.graph import infer_edges
+from rca.rank.incident import incident_id
 from rca.rank.onset import detect_onset
 from rca.types import Analysis, Evidence, Incident, RootCause, Suggestion
 
@@ -113,7 +112,7 @@ def analyze_frames(events: pd.DataFrame | None = None, metrics: pd.DataFrame | N
     start = onset
     incident_end = _incident_end(events, templates, onset, end)
     clues = _clues(events, templates, causes, onset)
-    iid = _incident_id(_dt(start), [c.service for c in causes], clues)
+    iid = incident_id(_dt(start), [c.service for c in causes], [c[1] for c in clues if c[1]])
     incident = Incident(start=_dt(start), end=_dt(incident_end),
                         onset=None if fault_time is not None else _dt(onset), id=iid,
                         services=tuple(ranked["service"]))
@@ -274,10 +273,8 @@ def _suggest(clues, incident_id: str, feedback, notes: list[str]) -> list[Sugges
     store is given); the incident's signatures are remembered for later feedback."""
     if not clues:
         return []
-    try:
-        from rca.fixes import Library
-    except ImportError:
-        return []
+    from rca.fixes import Library
+
     try:
         if feedback is not None:
             feedback.remember_incident(incident_id, [c[1] for c in clues if c[1]],
@@ -286,15 +283,6 @@ def _suggest(clues, incident_id: str, feedback, notes: list[str]) -> list[Sugges
     except Exception as exc:  # noqa: BLE001 - suggestions must never sink the analysis
         notes.append(f"fix suggestions unavailable: {exc}")
         return []
-
-
-def _incident_id(start, services, clues) -> str:
-    try:
-        from rca.fixes import incident_id
-    except ImportError:
-        key = f"{start}|{'|'.join(services)}"
-        return "inc-" + hashlib.sha1(key.encode()).hexdigest()[:10]
-    return incident_id(start, services, [c[1] for c in clues if c[1]])
 
 
 def _metric_hint(series: str) -> str:

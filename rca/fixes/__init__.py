@@ -7,8 +7,9 @@ resolved incidents.
 """
 
 from rca.fixes.entry import FixEntry, normalize_metric_hint
-from rca.fixes.feedback import FeedbackHit, FeedbackStore, incident_id
+from rca.fixes.feedback import FeedbackHit, FeedbackStore
 from rca.fixes.library import Clue, Library
+from rca.rank.incident import incident_id
 
 __all__ = ["Clue", "FeedbackHit", "FeedbackStore", "FixEntry", "Library", "incident_id",
            "normalize_metric_hint"]

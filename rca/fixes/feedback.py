@@ -9,7 +9,8 @@ The store is one SQLite file (WAL mode) under :func:`rca.paths.data_dir`::
 ``rca analyze`` calls :meth:`FeedbackStore.remember_incident` with each incident's error
 signatures; ``rca feedback INCIDENT --fix ID`` calls :meth:`FeedbackStore.record`. Later,
 :meth:`FeedbackStore.similar` compares new signatures with those of resolved incidents by
-TF-IDF cosine over masked tokens (numbers, hex, IPs, UUIDs and paths replaced).
+TF-IDF cosine (scikit-learn's ``TfidfVectorizer``) over tokens of the signature masked by the
+template masking rules (:mod:`rca.templates.masking`: numbers, ids, addresses, paths -> ``<*>``).
 
 >>> store = FeedbackStore(":memory:")
 >>> store.record("inc-1", "clock-skew", signature="lease renewal failed for lock orders-leader")
@@ -19,12 +20,9 @@ TF-IDF cosine over masked tokens (numbers, hex, IPs, UUIDs and paths replaced).
 
 from __future__ import annotations
 
-import hashlib
 import json
-import math
 import re
 import sqlite3
-from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -42,33 +40,19 @@ CREATE TABLE IF NOT EXISTS feedback (
     PRIMARY KEY (incident_id, fix_id));
 """
 _ID = re.compile(r"[A-Za-z0-9][\w.:-]{0,127}\Z")
-_MASKS = [  # order matters: the most specific first
-    (re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b", re.I), " <uuid> "),
-    (re.compile(r"\b\d{1,3}(?:\.\d{1,3}){3}(?::\d{1,5})?\b"), " <ip> "),
-    (re.compile(r"(?:/[\w.-]{1,100}){2,30}/?"), " <path> "),
-    (re.compile(r"\b0x[0-9a-f]{1,32}\b|\b[0-9a-f]{12,64}\b", re.I), " <hex> "),
-    (re.compile(r"\d{1,40}(?:\.\d{1,40})?"), " <num> "),
-]
-_TOKEN = re.compile(r"<[a-z]{2,5}>|[a-z][a-z_]{1,40}")
+_TOKEN = re.compile(r"<\*>|[a-z][a-z_]{1,40}")
 
 
 def tokens(text: str) -> list[str]:
-    """Masked word tokens of a signature (``<*>`` placeholders and 1-letter words dropped).
+    """Word tokens of a signature masked by the template masking rules (a masked value or a
+    template's ``<*>`` is the token ``<*>``; 1-letter words are dropped).
 
     >>> tokens("connect to 10.0.0.5:5432 failed after 3000ms in /var/lib/app")
-    ['connect', 'to', '<ip>', 'failed', 'after', '<num>', 'ms', 'in', '<path>']
+    ['connect', 'to', '<*>', 'failed', 'after', '<*>', 'in', '<*>']
     """
-    text = text[:4096].replace("<*>", " ")
-    for pattern, repl in _MASKS:
-        text = pattern.sub(repl, text)
-    return _TOKEN.findall(text.lower())
+    from rca.templates.masking import Masker
 
-
-def incident_id(start: datetime | str | None, services: Iterable[str],
-                signatures: Iterable[str]) -> str:
-    """A stable short id for an incident (same inputs, same id): ``inc-`` + 10 hex."""
-    key = json.dumps([str(start or ""), sorted(set(services)), sorted(set(signatures))[:50]])
-    return "inc-" + hashlib.sha1(key.encode("utf-8")).hexdigest()[:10]
+    return _TOKEN.findall(Masker.default().mask(text[:4096])[0].lower())
 
 
 @dataclass(frozen=True)
@@ -205,33 +189,29 @@ class FeedbackStore:
         if not resolved or not texts:
             return []
         docs = [(inc, sig, fixes) for inc, sigs, fixes in resolved for sig in sigs]
-        stored = [Counter(tokens(sig)) for _, sig, _ in docs]
-        queries = [Counter(tokens(t or "")) for t in texts]
-        df: Counter = Counter()
-        for bag in stored + queries:
-            df.update(set(bag))
-        n = len(stored) + len(queries)
-        idf = {t: math.log((1 + n) / (1 + c)) + 1.0 for t, c in df.items()}
-        stored_vecs = [_unit(bag, idf) for bag in stored]
+        sims = _cosine([sig for _, sig, _ in docs], [t or "" for t in texts])
         best: dict[str, FeedbackHit] = {}
-        for qi, bag in enumerate(queries):
-            q = _unit(bag, idf)
-            if not q:
-                continue
-            for (inc, sig, fixes), vec in zip(docs, stored_vecs):
-                sim = sum(w * vec.get(t, 0.0) for t, w in q.items())
+        for qi, row in enumerate(sims):
+            for (inc, sig, fixes), sim in zip(docs, row):
                 for fix in fixes:
                     kept = best.get(fix)
                     if kept is None or sim > kept.similarity + 1e-12:
-                        best[fix] = FeedbackHit(fix, round(min(1.0, sim), 4), inc, qi, sig)
+                        best[fix] = FeedbackHit(fix, round(min(1.0, float(sim)), 4), inc, qi, sig)
         hits = sorted(best.values(), key=lambda h: (-h.similarity, h.fix_id))
         return [h for h in hits if h.similarity > 0][:limit]
 
 
-def _unit(bag: Counter, idf: dict[str, float]) -> dict[str, float]:
-    vec = {t: (1 + math.log(c)) * idf.get(t, 1.0) for t, c in bag.items()}
-    norm = math.sqrt(sum(v * v for v in vec.values()))
-    return {t: v / norm for t, v in vec.items()} if norm else {}
+def _cosine(stored: Sequence[str], queries: Sequence[str]):
+    """``(len(queries), len(stored))`` TF-IDF cosines: sublinear tf, idf smoothed over the
+    stored signatures plus the queries, rows L2-normalised."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    vec = TfidfVectorizer(analyzer=tokens, sublinear_tf=True, smooth_idf=True, norm="l2")
+    try:
+        matrix = vec.fit_transform([*stored, *queries])
+    except ValueError:  # no token anywhere
+        return [[0.0] * len(stored) for _ in queries]
+    return (matrix[len(stored):] @ matrix[:len(stored)].T).toarray()
 
 
 def _check_id(value: str, what: str) -> None:
