@@ -28,9 +28,9 @@ STAGE_PACKAGES = ("rca.ingest", "rca.templates", "rca.features", "rca.detect.onl
                   "rca.simulate", "rca.service")
 #: Stage modules without ``__all__``: every public name they define is listed.
 STAGE_MODULES = ("rca.detect.alarms", "rca.detect.calibrate", "rca.detect.drift",
-                 "rca.detect.forecast", "rca.detect.silence", "rca.rank.logs",
-                 "rca.rank.metrics", "rca.rank.onset", "rca.rank.graph", "rca.rank.combine",
-                 "rca.paths", "rca.errors", "rca.types")
+                 "rca.detect.forecast", "rca.detect.kinds", "rca.detect.silence",
+                 "rca.rank.logs", "rca.rank.metrics", "rca.rank.onset", "rca.rank.graph",
+                 "rca.rank.combine", "rca.rank.incident", "rca.paths", "rca.errors", "rca.types")
 
 API_HEADER = """\
 # Python API

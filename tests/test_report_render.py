@@ -48,6 +48,7 @@ def test_dict_has_the_documented_shape_and_is_json():
     s = d["suggestions"][0]
     assert (s["id"], s["confidence"], s["service"], s["steps"], s["matched"]) == (
         "disk-full", 0.8, "orders", ["df -h /data"], "disk /data full")
+    assert rc["reasons"] == ["new or surging error signature"] and s["commands"] == []
 
 
 def test_no_incident_renders_plainly():

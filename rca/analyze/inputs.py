@@ -10,10 +10,8 @@ from typing import Sequence
 import pandas as pd
 
 from rca.errors import InputError
+from rca.features.events import events_frame, resolve_templates
 from rca.rank.graph import parse_edges
-
-EVENT_COLUMNS = ["timestamp", "service", "level", "template_id", "template", "message", "source",
-                 "line"]
 
 
 #: Files in an input folder taken as its metrics or its dependency graph (``rca analyze DIR``).
@@ -47,7 +45,8 @@ def discover(inputs: Sequence[str | Path], metrics: Sequence[str | Path],
 
 
 def read_events(paths: Sequence[str | Path]) -> pd.DataFrame:
-    """All log files (folders are read whole) as one events frame, one row per record.
+    """All log files (folders are read whole) as one events frame
+    (:data:`rca.features.events.EVENT_COLUMNS`), one row per record.
 
     Records without a timestamp inherit the previous one of their file (or the next one); a
     file with no timestamps at all is given one second per record. Templates are mined only
@@ -56,46 +55,26 @@ def read_events(paths: Sequence[str | Path]) -> pd.DataFrame:
     """
     from rca.ingest import read_records
     from rca.rank.logs import severity
-
-    try:
-        from rca.templates import TemplateMiner
-    except ImportError:  # package exports still settling
-        from rca.templates.miner import TemplateMiner
+    from rca.templates import TemplateMiner
 
     missing = [str(p) for p in paths if not Path(p).exists()]
     if missing:
         raise InputError(f"no such file or folder: {', '.join(missing)}")
-    rows = [(r.timestamp, r.service, r.level, r.message, r.source, r.line)
-            for r in read_records([str(p) for p in paths])]
-    frame = pd.DataFrame(rows, columns=["timestamp", "service", "level", "message", "source",
-                                        "line"])
+    frame = events_frame(read_records([str(p) for p in paths]))
     if frame.empty:
-        return pd.DataFrame(columns=EVENT_COLUMNS)
+        return frame
     frame["service"] = frame["service"].fillna("").astype(str)
     nameless = frame["service"] == ""
     if nameless.any():
         frame.loc[nameless, "service"] = frame.loc[nameless, "source"].map(_service_from_source)
     frame["timestamp"] = _fill_times(frame)
-    frame["template_id"] = ""
-    frame["template"] = ""
     bad = (severity(frame) > 0).to_numpy()
     if bad.any():
         miner = TemplateMiner()
-        add = miner.add
-        ids = [add(m).template_id for m in frame.loc[bad, "message"]]
-        sub = frame.loc[bad, ["message"]].assign(template_id=ids)
-        frame.loc[bad, "template"] = _final_templates(miner, sub).to_numpy()
-        frame.loc[bad, "template_id"] = sub["template_id"].to_numpy()
-    return frame[EVENT_COLUMNS]
-
-
-def _final_templates(miner, frame: pd.DataFrame) -> pd.Series:
-    """Template text per event as the miner knows it after seeing everything (ids handed out
-    before a template generalised are resolved to the final one)."""
-    known = miner.templates
-    final = {tid: miner.resolve(tid) for tid in frame["template_id"].unique()}
-    frame["template_id"] = frame["template_id"].map(final)
-    return frame["template_id"].map(known).fillna(frame["message"]).astype(str)
+        frame.loc[bad, "template_id"] = [miner.add(m).template_id
+                                         for m in frame.loc[bad, "message"]]
+        resolve_templates(frame, miner, rows=bad)
+    return frame
 
 
 def _service_from_source(source: str) -> str:

@@ -88,26 +88,11 @@ def analyze_frames(events: pd.DataFrame | None = None, metrics: pd.DataFrame | N
         return Analysis(incident=None, notes=(f"no incident found: {why}",),
                         timeline=_timeline(events, sev) if has_logs else None)
 
-    services = set(events["service"].unique()) if has_logs else set()
-    if has_metrics:
-        services |= {rank_metrics.service_of(c) for c in metrics.columns}
-    graph = list(edges)
-    if not graph and templates is not None:
-        graph = infer_edges(_hot_messages(events, templates, onset), services)
-        if graph:
-            notes.append("dependency graph inferred from errors naming other services: "
-                         + ", ".join(f"{a}->{b}" for a, b in graph))
-
+    graph = _graph(edges, events, metrics, templates, onset, notes)
     end = _data_end(events, metrics)
     ranked = rank_combine.combine(log_services, metric_services, graph, onset=onset, end=end)
     ranked = ranked.astype(object).where(ranked.notna(), None)
-    causes = []
-    for i, row in enumerate(ranked.head(TOP_K).itertuples(index=False), start=1):
-        evidence = _log_evidence(events, row, onset) + _metric_evidence(metric_table, row,
-                                                                        metrics_source)
-        causes.append(RootCause(rank=i, service=row.service, score=round(float(row.score), 4),
-                                metric=row.series, template=row.template,
-                                evidence=tuple(evidence), reasons=tuple(row.reasons)))
+    causes = _root_causes(ranked, events, metric_table, onset, metrics_source)
 
     start = onset
     incident_end = _incident_end(events, templates, onset, end)
@@ -171,6 +156,33 @@ def _data_start(events, metrics):
     if metrics is not None and not metrics.empty:
         starts.append(metrics.index.min())
     return min(starts)
+
+
+def _graph(edges, events, metrics, templates, onset, notes: list[str]) -> list[tuple[str, str]]:
+    """The given dependency edges, else edges inferred from errors naming other services."""
+    graph = list(edges)
+    if graph or templates is None:
+        return graph
+    services = set(events["service"].unique()) if events is not None else set()
+    if metrics is not None and not metrics.empty:
+        services |= {rank_metrics.service_of(c) for c in metrics.columns}
+    graph = infer_edges(_hot_messages(events, templates, onset), services)
+    if graph:
+        notes.append("dependency graph inferred from errors naming other services: "
+                     + ", ".join(f"{a}->{b}" for a, b in graph))
+    return graph
+
+
+def _root_causes(ranked, events, metric_table, onset, metrics_source) -> list[RootCause]:
+    """The top :data:`TOP_K` ranked candidates with their log and metric evidence."""
+    causes = []
+    for i, row in enumerate(ranked.head(TOP_K).itertuples(index=False), start=1):
+        evidence = _log_evidence(events, row, onset) + _metric_evidence(metric_table, row,
+                                                                        metrics_source)
+        causes.append(RootCause(rank=i, service=row.service, score=round(float(row.score), 4),
+                                metric=row.series, template=row.template,
+                                evidence=tuple(evidence), reasons=tuple(row.reasons)))
+    return causes
 
 
 def _incident_end(events, templates, onset, end):

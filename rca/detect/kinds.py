@@ -32,6 +32,9 @@ import numpy as np
 
 from rca.errors import ConfigError
 
+__all__ = ["DEFAULT_THRESHOLDS", "KINDS", "MetricKind", "kind_of", "normalize", "threshold_for",
+           "thresholds", "words"]
+
 
 @dataclass(frozen=True, slots=True)
 class MetricKind:
@@ -84,9 +87,13 @@ def words(name: str) -> list[str]:
     return [w for w in _SPLIT.split(_CAMEL.sub(" ", str(name)).lower()) if w]
 
 
-@lru_cache(maxsize=4096)
 def kind_of(name: str) -> MetricKind | None:
     """The kind of a series (or of a metric name or a config key), None when unknown."""
+    return _kind_of(str(name))
+
+
+@lru_cache(maxsize=4096)
+def _kind_of(name: str) -> MetricKind | None:
     if name in BY_NAME:
         return BY_NAME[name]
     for word in reversed(words(name)):

@@ -1,8 +1,8 @@
 """Event-count matrices over sessions, with optional TF-IDF weighting and a novelty column.
 
-:class:`EventCounts` is a scikit-learn transformer: ``fit`` learns the vocabulary of event keys
-(and document frequencies for TF-IDF) from the training sessions; ``transform`` returns one row
-per session. Keys never seen in training are not dropped silently: with ``novelty=True`` their
+:class:`EventCounts` is a scikit-learn transformer over scikit-learn's own counting:
+``CountVectorizer`` learns the vocabulary of event keys and counts them, ``TfidfTransformer``
+the inverse document frequencies; ``transform`` returns one row per session. Keys never seen in training are not dropped silently: with ``novelty=True`` their
 number per session lands in the extra ``unseen`` column.
 
 >>> counts = EventCounts().fit([("a", "b", "a"), ("b",)])
@@ -14,12 +14,11 @@ number per session lands in the extra ``unseen`` column.
 
 from __future__ import annotations
 
-from collections import Counter
-
 import numpy as np
 import pandas as pd
 from scipy import sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
 from sklearn.utils.validation import check_is_fitted
 
 from rca.errors import InputError
@@ -70,45 +69,32 @@ class EventCounts(TransformerMixin, BaseEstimator):
         seqs = as_sequences(X)
         if not seqs:
             raise InputError("no sessions to learn event counts from")
-        doc_freq: Counter[str] = Counter()
-        for seq in seqs:
-            doc_freq.update(set(seq))
-        self.vocabulary_ = {key: i for i, key in enumerate(sorted(doc_freq))}
-        df = np.array([doc_freq[k] for k in sorted(doc_freq)], dtype=float)
-        self.idf_ = np.log((1.0 + len(seqs)) / (1.0 + df)) + 1.0
+        self.counter_ = CountVectorizer(analyzer=_keys, lowercase=False)
+        try:
+            counts = self.counter_.fit_transform(seqs)
+        except ValueError:  # only empty sessions
+            raise InputError("no events in the sessions to learn counts from") from None
+        self.vocabulary_ = self.counter_.vocabulary_
+        self.idf_ = TfidfTransformer(smooth_idf=True).fit(counts).idf_
         self.n_features_out_ = len(self.vocabulary_) + (1 if self.novelty else 0)
         return self
 
     def transform(self, X):
-        check_is_fitted(self, "vocabulary_")
+        check_is_fitted(self, "counter_")
         seqs = as_sequences(X)
-        vocab = self.vocabulary_
-        n_vocab = len(vocab)
-        rows, cols, vals = [], [], []
-        for r, seq in enumerate(seqs):
-            counts = Counter(seq)
-            unseen = 0
-            for key, c in counts.items():
-                j = vocab.get(key)
-                if j is None:
-                    unseen += c
-                    continue
-                rows.append(r)
-                cols.append(j)
-                vals.append(float(c))
-            if self.novelty and unseen:
-                rows.append(r)
-                cols.append(n_vocab)
-                vals.append(float(unseen))
-        mat = sp.csr_matrix((vals, (rows, cols)), shape=(len(seqs), self.n_features_out_))
+        mat = self.counter_.transform(seqs).astype(float)
+        lengths = np.array([len(s) for s in seqs], dtype=float)
+        if self.novelty:
+            unseen = lengths - np.asarray(mat.sum(axis=1)).ravel()
+            mat = sp.hstack([mat, sp.csr_matrix(unseen[:, None])], format="csr")
+            mat.eliminate_zeros()
         if self.weighting == "binary":
             mat.data[:] = 1.0
         elif self.weighting == "tfidf":
             scale = np.append(self.idf_, 1.0) if self.novelty else self.idf_
             mat = mat @ sp.diags(scale)
         if self.normalize:
-            lengths = np.array([max(len(s), 1) for s in seqs], dtype=float)
-            mat = sp.diags(1.0 / lengths) @ mat
+            mat = sp.diags(1.0 / np.maximum(lengths, 1.0)) @ mat
         mat = sp.csr_matrix(mat)
         want_sparse = self.sparse is True or (
             self.sparse == "auto" and mat.shape[0] * mat.shape[1] > SPARSE_CELLS
@@ -116,6 +102,12 @@ class EventCounts(TransformerMixin, BaseEstimator):
         return mat if want_sparse else mat.toarray()
 
     def get_feature_names_out(self, input_features=None):
-        check_is_fitted(self, "vocabulary_")
-        names = list(self.vocabulary_) + (["unseen"] if self.novelty else [])
+        check_is_fitted(self, "counter_")
+        names = list(self.counter_.get_feature_names_out()) + (["unseen"] if self.novelty else [])
         return np.asarray(names, dtype=object)
+
+
+def _keys(seq: tuple[str, ...]) -> tuple[str, ...]:
+    """The analyzer of the count vectorizer: a session is already its sequence of keys
+    (module level, so that a fitted model pickles)."""
+    return seq

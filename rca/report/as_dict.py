@@ -31,6 +31,10 @@ def evidence_to_dict(e: Evidence) -> dict[str, Any]:
 def analysis_to_dict(analysis: Analysis) -> dict[str, Any]:
     """``{"incident": {...} | null, "root_causes": [...], "suggestions": [...], "notes": [...]}``.
 
+    The one serialisation of an analysis, for every front (``rca analyze --json``, the HTML
+    report, the HTTP service): root causes keep their ``reasons``, suggestions their
+    ``commands``.
+
     >>> analysis_to_dict(Analysis(incident=None))["incident"] is None
     True
     """
@@ -44,6 +48,7 @@ def analysis_to_dict(analysis: Analysis) -> dict[str, Any]:
                "reasons": list(c.reasons)} for c in analysis.root_causes]
     suggestions = [{"id": s.id, "title": s.title, "confidence": round(float(s.confidence), 4),
                     "service": s.service, "steps": list(s.steps), "matched": s.matched,
-                    "docs": list(s.docs), "source": s.source} for s in analysis.suggestions]
+                    "docs": list(s.docs), "source": s.source, "commands": list(s.commands)}
+                   for s in analysis.suggestions]
     return {"incident": incident, "root_causes": causes, "suggestions": suggestions,
             "notes": list(analysis.notes)}

@@ -17,6 +17,7 @@ import pandas as pd
 
 from rca.errors import InputError
 from rca.features import failure_ahead, read_sessions_csv, sessions_from_events, time_windows
+from rca.features.events import events_frame, events_from_records
 from rca.train.config import PipelineConfig, resolve_path
 
 NORMAL_TYPE = "normal"
@@ -67,23 +68,19 @@ def _read_structured(path: Path, inp: dict[str, Any]) -> pd.DataFrame:
 
 
 def _read_log(paths: list[Path], inp: dict[str, Any], miner) -> pd.DataFrame:
-    """Raw log files -> events frame, through the parsing facade (lazy import)."""
-    from rca import api
+    """Raw log files -> events frame (:mod:`rca.features.events`), templates from ``miner``
+    (a fresh one when None)."""
+    from rca.ingest import read_records
+    from rca.templates import TemplateMiner
 
     for p in paths:
         if not p.exists():
             raise InputError(f"input file not found: {p}")
-    rows = []
-    for ev in api.parse_events([str(p) for p in paths], log_format=inp.get("log_format"), miner=miner):
-        rec = ev.record
-        rows.append((rec.timestamp, ev.template_id, rec.level, rec.service, rec.message))
-    if not rows:
+    miner = TemplateMiner() if miner is None else miner
+    records = read_records([str(p) for p in paths], log_format=inp.get("log_format"))
+    frame = events_frame(events_from_records(records, miner), miner=miner)
+    if frame.empty:
         raise InputError("the log input holds no lines")
-    frame = pd.DataFrame(rows, columns=["timestamp", "template_id", "level", "service", "message"])
-    frame["timestamp"] = pd.to_datetime(frame["timestamp"], utc=True)
-    if miner is not None and hasattr(miner, "resolve"):
-        # ids handed out before a template was generalised -> its current id
-        frame["template_id"] = frame["template_id"].map(miner.resolve)
     return frame
 
 

@@ -1,0 +1,77 @@
+"""Online metrics: metric ingest, streaming detectors, time-to-threshold forecasts
+(rca.ingest.metrics, rca.detect)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+__all__ = ["forecast_metrics", "load_metrics", "score_metrics"]
+
+
+def load_metrics(path, time_col=None):
+    """Read a metrics file (CSV long/wide, Prometheus text or query_range JSON) into a long
+    frame ``timestamp, series, value, labels``; returns ``(frame, MetricStats)``."""
+    from rca.ingest.metrics import MetricStats, read_metrics
+
+    stats = MetricStats()
+    return read_metrics(path, time_col=time_col, stats=stats), stats
+
+
+def score_metrics(path, time_col=None, detector=None, threshold=None, state=None):
+    """Prequential anomaly scores for every row of a metrics CSV (wide: a time column and one
+    numeric column per series). Returns ``(frame, info)``: the input rows in input order with
+    ``anomaly_score`` (0..1) and ``alarm`` (0/1) appended; ``info`` holds the detector name,
+    threshold, series and read counts. ``state`` is a JSON file: loaded if present (novelty
+    detector), written after scoring."""
+    import numpy as np
+
+    from rca.detect.alarms import AlarmRule
+    from rca.detect.online import DEFAULT_DETECTOR, get_spec, score_frame
+    from rca.ingest.metrics import read_metric_table
+
+    name = detector or DEFAULT_DETECTOR
+    spec = get_spec(name)
+    table = read_metric_table(path, time_col=time_col)
+    saved = None
+    if state is not None and Path(state).is_file() and name == "novelty":
+        saved = json.loads(Path(state).read_text())
+    ordered = table.frame.iloc[table.order]
+    scores_sorted, det = score_frame(ordered[table.series], name, state=saved)
+    scores = np.empty(len(scores_sorted))
+    scores[table.order] = scores_sorted
+    thr = spec.threshold if threshold is None else float(threshold)
+    alarms_sorted = AlarmRule(threshold=thr).apply(scores_sorted)
+    alarms = np.empty(len(scores), dtype=np.int8)
+    alarms[table.order] = alarms_sorted
+    out = table.raw.copy()
+    out["anomaly_score"] = np.round(scores, 6)
+    out["alarm"] = alarms
+    if state is not None and hasattr(det, "to_dict"):
+        Path(state).parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(str(state) + ".tmp")
+        tmp.write_text(json.dumps(det.to_dict()))
+        tmp.replace(state)
+    info = {"detector": name, "threshold": thr, "time_col": table.time_col, "series": list(table.series),
+            "rows": len(out), "alarms": int(alarms.sum()), "stats": table.stats.as_dict()}
+    return out, info
+
+
+def forecast_metrics(path, time_col=None, thresholds=None, window=30, horizon="24h",
+                     stale_after=None, risk_horizon="1h", every=False):
+    """Time-to-threshold forecasts for the resource series of a metrics file: stale series
+    first, then soonest first (:class:`rca.detect.forecast.Forecast`).
+
+    ETAs count from each series' own last sample; percent series are read as fractions;
+    ``horizon``, ``stale_after`` and ``risk_horizon`` are durations (``'24h'``, ``'5min'``,
+    seconds); ``every`` keeps series that do not reach their threshold.
+    """
+    from rca.detect.forecast import forecast_frame
+    from rca.features.windows import duration_seconds
+    from rca.ingest.metrics import read_metrics, to_wide
+
+    hz = None if horizon is None else duration_seconds(horizon, "horizon")
+    stale = None if stale_after is None else duration_seconds(stale_after, "stale-after")
+    risk = duration_seconds(risk_horizon, "risk horizon")
+    return forecast_frame(to_wide(read_metrics(path, time_col=time_col)), thresholds, window,
+                          hz, stale, risk, every)

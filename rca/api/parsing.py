@@ -1,0 +1,135 @@
+"""Parsing: read logs and give each record its template (rca.ingest, rca.templates,
+rca.features.events)."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+__all__ = ["ParseResult", "events_frame", "parse_events", "parse_to_files"]
+
+
+def parse_events(paths, log_format=None, miner=None, stats=None, service=None, year=None,
+                 tz="UTC"):
+    """Read logs and give each record its template: an iterator of :class:`rca.types.Event`.
+
+    ``paths``: files or folders; ``log_format``: None/"auto", "json", "logfmt", "syslog",
+    "text" or a Loghub format string; ``miner``: a ``rca.templates.TemplateMiner`` to learn
+    into (a fresh one by default); ``stats``: a :class:`rca.ingest.ReadStats` to fill.
+    Missing files raise :class:`rca.errors.InputError` before the first event.
+    """
+    from rca.features.events import events_from_records
+    from rca.ingest import read_records
+    from rca.templates import TemplateMiner
+
+    if miner is None:
+        miner = TemplateMiner()
+    records = read_records(paths, log_format=log_format, service=service, year=year, tz=tz,
+                           stats=stats)
+    return events_from_records(records, miner)
+
+
+def events_frame(events, miner=None):
+    """Events as a DataFrame with the columns ``rca.features.events.EVENT_COLUMNS``
+    (timestamp as UTC datetime64); with ``miner``, template ids and texts are its final ones."""
+    from rca.features.events import events_frame as build
+
+    return build(events, miner=miner)
+
+
+def _csv_row(ev) -> tuple:
+    """One ``EVENT_COLUMNS`` row of the ``rca parse --out`` CSV."""
+    r = ev.record
+    return (r.source, r.line, r.timestamp.isoformat() if r.timestamp else "", r.service,
+            r.host or "", r.level or "", ev.template_id, ev.template, r.message,
+            ",".join(r.flags))
+
+
+class ParseResult:
+    """What :func:`parse_to_files` learnt: read counts, records per (current) template id,
+    template texts, and the earlier ids each template had before it was generalised."""
+
+    def __init__(self, stats, counts, templates, aliases):
+        self.stats = stats
+        self.counts = counts
+        self.templates = templates
+        self.aliases = aliases
+
+    def top(self, n: int | None = None) -> list[tuple[str, int]]:
+        """``(template_id, count)`` by decreasing count."""
+        items = sorted(self.counts.items(), key=lambda kv: (-kv[1], kv[0]))
+        return items if n is None else items[:n]
+
+    def write_templates(self, path) -> None:
+        """The templates as CSV ``id,template,count,aliases``, most frequent first."""
+        with open(path, "w", newline="", encoding="utf-8") as th:
+            w = csv.writer(th)
+            w.writerow(("id", "template", "count", "aliases"))
+            for tid, count in self.top():
+                w.writerow((tid, self.templates.get(tid, ""), count,
+                            " ".join(self.aliases.get(tid, ()))))
+
+
+def parse_to_files(paths, out=None, templates_out=None, state=None, log_format=None,
+                   service=None, year=None, tz="UTC", on_record=None):
+    """The ``rca parse`` job, streaming: write one CSV row per record to ``out`` as it is read,
+    then the templates (``id,template,count,aliases``) to ``templates_out``; learn into the
+    miner saved at ``state`` (loaded first when the file exists).
+
+    Memory stays flat: rows are written as they come; only per-template counts are kept.
+    ``on_record(stats)`` is called every 4,096 records (progress). Returns a
+    :class:`ParseResult`.
+    """
+    from rca.features.events import EVENT_COLUMNS
+    from rca.ingest import ReadStats
+    from rca.templates import TemplateMiner
+
+    state_path = Path(state) if state else None
+    miner = (TemplateMiner.load(state_path) if state_path and state_path.exists()
+             else TemplateMiner())
+    stats = ReadStats()
+    events = parse_events(paths, log_format=log_format, miner=miner, stats=stats,
+                          service=service, year=year, tz=tz)
+    counts = _write_events(events, out, EVENT_COLUMNS, stats, on_record)
+    result = _result(miner, stats, counts)
+    if templates_out:
+        result.write_templates(templates_out)
+    if state_path:
+        miner.save(state_path)
+    return result
+
+
+def _write_events(events, out, header, stats, on_record) -> dict[str, int]:
+    """Stream ``events`` to the CSV ``out`` (if any); counts per template id as handed out."""
+    counts: dict[str, int] = {}
+    fh = open(out, "w", newline="", encoding="utf-8") if out else None
+    try:
+        writerow = csv.writer(fh).writerow if fh else None
+        if writerow:
+            writerow(header)
+        n = 0
+        for ev in events:
+            counts[ev.template_id] = counts.get(ev.template_id, 0) + 1
+            if writerow:
+                writerow(_csv_row(ev))
+            n += 1
+            if on_record is not None and not n & 4095:
+                on_record(stats)
+    finally:
+        if fh:
+            fh.close()
+    if on_record is not None:
+        on_record(stats)
+    return counts
+
+
+def _result(miner, stats, counts: dict[str, int]) -> ParseResult:
+    """Counts per current template id, and the earlier ids each current template had."""
+    current: dict[str, int] = {}
+    aliases: dict[str, list[str]] = {}
+    for tid, count in counts.items():
+        cur = miner.resolve(tid)
+        current[cur] = current.get(cur, 0) + count
+        if cur != tid:
+            aliases.setdefault(cur, []).append(tid)
+    return ParseResult(stats=stats, counts=current, templates=miner.templates, aliases=aliases)
