@@ -74,11 +74,21 @@ def test_the_check_sees_lazy_relative_and_facade_imports(tmp_path, monkeypatch):
     assert [b.split(" imports ")[1] for b in bad] == ["rca.api", "rca.service.app", "rca.fixes"]
 
 
-def test_facade_and_training_do_not_reach_into_fronts():
-    """``rca.train`` reads logs through the stages, not through the facade; ``rca.api`` does
-    not import the CLI."""
-    train = [m for _, m in imported_modules(ROOT / "rca" / "train" / "data.py")]
-    assert not [m for m in train if m.startswith(("rca.api", "rca.cli", "rca.service"))]
-    for path in (ROOT / "rca" / "api").glob("*.py"):
-        mods = [m for _, m in imported_modules(path)]
-        assert not [m for m in mods if m.startswith("rca.cli")], path
+FRONTS = ("rca.api", "rca.cli", "rca.service", "rca.watch")
+
+
+@pytest.mark.parametrize("layer", ["analyze", "train", "simulate"])
+def test_layers_below_the_facade_do_not_import_it_or_a_front(layer):
+    """``rca.analyze`` (all stages chained), ``rca.train`` and ``rca.simulate`` sit under the
+    facade: they read through the stages, never through ``rca.api`` or a front."""
+    bad = [f"{path.relative_to(ROOT)}:{line} imports {module}"
+           for path in sorted((ROOT / "rca" / layer).rglob("*.py"))
+           for line, module in imported_modules(path)
+           if module.startswith(FRONTS)]
+    assert not bad, "\n".join(bad)
+
+
+def test_the_facade_does_not_import_the_cli():
+    bad = [m for path in (ROOT / "rca" / "api").glob("*.py") for _, m in imported_modules(path)
+           if m.startswith("rca.cli")]
+    assert not bad
