@@ -33,7 +33,7 @@ def test_unknown_series_have_no_kind_and_no_threshold():
 
 def test_defaults_are_the_seed_and_overrides_take_any_name_of_a_kind():
     assert DEFAULT_THRESHOLDS == {"error_rate": 0.01, "response_time": 1000.0, "memory": 0.8,
-                                  "cpu": 0.7}
+                                  "cpu": 0.7, "disk": 0.9}
     table = thresholds({"memoryUsage": 0.9, "cpuUsage": 0.5, "response_time_ms": 250,
                         "errorRate": 0.05, "disk": 0.95})
     assert table == {"error_rate": 0.05, "response_time": 250.0, "memory": 0.9, "cpu": 0.5,

@@ -6,7 +6,7 @@ camel-case humps); the LAST word that names a kind decides (a metric name ends w
 measures, and a service called ``storage`` must not make ``storage_lat`` a disk series).
 
 Default thresholds are the seed's ``errorRate 0.01, responseTime 1000 ms, memoryUsage 0.8,
-cpuUsage 0.7``; :func:`thresholds` merges overrides whose keys are any name of a kind
+cpuUsage 0.7``, plus disk 0.9; :func:`thresholds` merges overrides whose keys are any name of a kind
 (``mem``, ``memoryUsage``, ``response_time_ms``...). :func:`normalize` puts a series' values
 into the unit of its kind's threshold: a fraction (percent series are divided by 100), or
 milliseconds for response times.
@@ -32,7 +32,7 @@ import numpy as np
 
 from rca.errors import ConfigError
 
-__all__ = ["DEFAULT_THRESHOLDS", "KINDS", "MetricKind", "kind_of", "normalize", "threshold_for",
+__all__ = ["DEFAULT_THRESHOLDS", "FRACTION_MAX", "KINDS", "MetricKind", "kind_of", "normalize", "threshold_for",
            "thresholds", "words"]
 
 
@@ -61,9 +61,11 @@ KINDS: tuple[MetricKind, ...] = (
                                            "p90", "p95", "p99"}), 1000.0, "ms", symptom=True),
     MetricKind("throughput", frozenset({"rps", "qps", "tps", "throughput", "requests", "traffic",
                                         "load", "lod", "workload"}), symptom=True),
-    MetricKind("memory", frozenset({"mem", "memory", "rss", "heap", "ram"}), 0.8, "fraction"),
-    MetricKind("cpu", frozenset({"cpu"}), 0.7, "fraction"),
-    MetricKind("disk", frozenset({"disk", "fs", "filesystem", "storage"}), None, "fraction"),
+    MetricKind("memory", frozenset({"mem", "memory", "rss", "heap", "ram", "swap", "oom"}), 0.8,
+               "fraction"),
+    MetricKind("cpu", frozenset({"cpu", "processor"}), 0.7, "fraction"),
+    MetricKind("disk", frozenset({"disk", "fs", "filesystem", "storage", "volume", "inode",
+                                  "inodes", "partition"}), 0.9, "fraction"),
     MetricKind("fds", frozenset({"fd", "fds", "files", "handles"})),
     MetricKind("restarts", frozenset({"restarts", "restart"})),
     MetricKind("logs", frozenset({"logs", "log", "lines"})),
@@ -77,7 +79,10 @@ DEFAULT_THRESHOLDS: dict[str, float] = {k.name: k.threshold for k in KINDS
 
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _SPLIT = re.compile(r"[^a-z0-9]+")
-_PERCENT_WORDS = frozenset({"pct", "percent", "percentage"})
+_PERCENT_WORDS = frozenset({"pct", "perc", "percent", "percentage", "utilisation",
+                            "utilization"})
+#: Largest value still read as a fraction (a share may exceed 1 a little: 120 % of a request).
+FRACTION_MAX = 1.5
 _SECOND_WORDS = frozenset({"s", "sec", "secs", "seconds"})
 _MICRO_WORDS = frozenset({"us", "micros", "microseconds"})
 
@@ -131,9 +136,10 @@ def threshold_for(series: str, overrides: Mapping[str, float] | None = None) -> 
 def normalize(series: str, values: Iterable[float]) -> np.ndarray | None:
     """``values`` in the unit of the series' kind threshold, or None when they cannot be.
 
-    Fraction kinds: a name marked as percent (``%``, ``pct``, ``percent``) is divided by 100;
-    otherwise values within 0..1 are fractions, values within 0..100 percentages, and larger
-    values are absolute amounts (bytes, MiB, millicores) that no fraction threshold fits.
+    Fraction kinds: a name marked as percent (``%``, ``pct``, ``percent``, ``utilization``) is
+    divided by 100; otherwise values up to :data:`FRACTION_MAX` are fractions, values up to 100
+    percentages, and larger values are absolute amounts (bytes, MiB, millicores) that no
+    fraction threshold fits.
     Durations: ``s``/``seconds`` in the name -> ms, ``us`` -> ms, else taken as ms.
     """
     v = np.asarray(values, dtype=float)
@@ -148,7 +154,7 @@ def normalize(series: str, values: Iterable[float]) -> np.ndarray | None:
     finite = v[np.isfinite(v)]
     if "%" in series or marks & _PERCENT_WORDS:
         return v / 100.0
-    if finite.size == 0 or (finite.min() >= 0.0 and finite.max() <= 1.0):
+    if finite.size == 0 or (finite.min() >= 0.0 and finite.max() <= FRACTION_MAX):
         return v
     if finite.min() >= 0.0 and finite.max() <= 100.0:
         return v / 100.0
