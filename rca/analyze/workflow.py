@@ -13,6 +13,7 @@ from typing import Sequence
 
 import pandas as pd
 
+from rca.analyze.evidence import TOP_K, as_datetime as _dt, root_causes
 from rca.errors import InputError
 from rca.rank import combine as rank_combine
 from rca.rank import logs as rank_logs
@@ -20,13 +21,10 @@ from rca.rank import metrics as rank_metrics
 from rca.rank.graph import infer_edges
 from rca.rank.incident import incident_id
 from rca.rank.onset import detect_onset
-from rca.types import Analysis, Evidence, Incident, RootCause, Suggestion
+from rca.types import Analysis, Incident, Suggestion
 
 #: Robust deviation a metric must reach for the metrics alone to declare an incident.
 METRIC_INCIDENT_Z = 10.0
-#: Candidates reported, and evidence lines per candidate.
-TOP_K = 5
-EVIDENCE_LINES = 3
 
 
 def analyze_frames(events: pd.DataFrame | None = None, metrics: pd.DataFrame | None = None,
@@ -92,7 +90,7 @@ def analyze_frames(events: pd.DataFrame | None = None, metrics: pd.DataFrame | N
     end = _data_end(events, metrics)
     ranked = rank_combine.combine(log_services, metric_services, graph, onset=onset, end=end)
     ranked = ranked.astype(object).where(ranked.notna(), None)
-    causes = _root_causes(ranked, events, metric_table, onset, metrics_source)
+    causes = root_causes(ranked.head(TOP_K), events, metric_table, onset, metrics_source)
 
     start = onset
     incident_end = _incident_end(events, templates, onset, end)
@@ -136,10 +134,6 @@ def analyze_paths(inputs: Sequence[str | Path] = (), metrics: Sequence[str | Pat
 
 # --- helpers -------------------------------------------------------------------------------
 
-def _dt(ts):
-    return None if ts is None or pd.isna(ts) else pd.Timestamp(ts).to_pydatetime()
-
-
 def _data_end(events, metrics):
     ends = []
     if events is not None and not events.empty:
@@ -173,18 +167,6 @@ def _graph(edges, events, metrics, templates, onset, notes: list[str]) -> list[t
     return graph
 
 
-def _root_causes(ranked, events, metric_table, onset, metrics_source) -> list[RootCause]:
-    """The top :data:`TOP_K` ranked candidates with their log and metric evidence."""
-    causes = []
-    for i, row in enumerate(ranked.head(TOP_K).itertuples(index=False), start=1):
-        evidence = _log_evidence(events, row, onset) + _metric_evidence(metric_table, row,
-                                                                        metrics_source)
-        causes.append(RootCause(rank=i, service=row.service, score=round(float(row.score), 4),
-                                metric=row.series, template=row.template,
-                                evidence=tuple(evidence), reasons=tuple(row.reasons)))
-    return causes
-
-
 def _incident_end(events, templates, onset, end):
     if events is None or templates is None or templates.empty:
         return end
@@ -205,34 +187,6 @@ def _hot_messages(events, templates, onset, per_template: int = 5) -> pd.DataFra
     sel = events[mine & (events["timestamp"] >= onset).to_numpy()]
     sel = sel.groupby(["service", "template_id"], sort=False).head(per_template)
     return pd.DataFrame({"service": sel["service"], "text": sel["message"]})
-
-
-def _log_evidence(events, row, onset) -> list[Evidence]:
-    if events is None or events.empty:
-        return []
-    sel = (events["service"] == row.service) & (events["timestamp"] >= onset)
-    if row.template_id is not None:
-        lines = events[sel & (events["template_id"] == row.template_id)].head(EVIDENCE_LINES)
-    elif row.silent:
-        lines = events[events["service"] == row.service].tail(1)
-    else:
-        lines = events.iloc[:0]
-    return [Evidence(source=Path(str(r.source)).name or str(r.source), line=int(r.line) or None,
-                     text=str(r.message)[:500], timestamp=_dt(r.timestamp))
-            for r in lines.itertuples(index=False)]
-
-
-def _metric_evidence(table, row, source) -> list[Evidence]:
-    if table is None or row.series is None:
-        return []
-    hit = table[table["series"] == row.series]
-    if hit.empty:
-        return []
-    r = hit.iloc[0]
-    return [Evidence(source=source, metric=row.series, value=float(r["peak"]),
-                     timestamp=_dt(r["peak_time"]),
-                     text=f"{row.series} peaked at {r['peak']:.4g} (normal median "
-                          f"{r['baseline']:.4g}), {r['score']:.1f} robust deviations")]
 
 
 def _timeline(events, sev, points: int = 120) -> pd.DataFrame | None:
