@@ -45,22 +45,29 @@ def discover(inputs: Sequence[str | Path], metrics: Sequence[str | Path],
 
 
 def read_events(paths: Sequence[str | Path]) -> pd.DataFrame:
-    """All log files (folders are read whole) as one events frame
-    (:data:`rca.features.events.EVENT_COLUMNS`), one row per record.
-
-    Records without a timestamp inherit the previous one of their file (or the next one); a
-    file with no timestamps at all is given one second per record. Templates are mined only
-    for warning-or-worse events (the only ones the ranking looks at); the others get an empty
-    ``template_id``. Every mined event gets its template's final text.
-    """
+    """All log files (folders are read whole) as one events frame, one row per record
+    (see :func:`analysis_events`)."""
     from rca.ingest import read_records
-    from rca.rank.logs import severity
-    from rca.templates import TemplateMiner
 
     missing = [str(p) for p in paths if not Path(p).exists()]
     if missing:
         raise InputError(f"no such file or folder: {', '.join(missing)}")
-    frame = events_frame(read_records([str(p) for p in paths]))
+    return analysis_events(read_records([str(p) for p in paths]))
+
+
+def analysis_events(records) -> pd.DataFrame:
+    """Records (files read, or request bodies the service stored) as one events frame
+    (:data:`rca.features.events.EVENT_COLUMNS`).
+
+    Records without a timestamp inherit the previous one of their source (or the next one); a
+    source with no timestamps at all is given one second per record. Templates are mined only
+    for warning-or-worse events (the only ones the ranking looks at); the others get an empty
+    ``template_id``. Every mined event gets its template's final text.
+    """
+    from rca.rank.logs import severity
+    from rca.templates import TemplateMiner
+
+    frame = events_frame(records)
     if frame.empty:
         return frame
     frame["service"] = frame["service"].fillna("").astype(str)
