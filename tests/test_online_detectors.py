@@ -78,7 +78,7 @@ def test_memory_is_bounded_per_series():
 
 
 def test_multivariate_rows_and_emerging_features():
-    det = NoveltyDetector(warmup=10)
+    det = NoveltyDetector(warm_up=10)
     rng = np.random.default_rng(2)
     for i in range(400):
         x = {"cpu": 0.5 + 0.01 * rng.standard_normal(), "mem": 0.3 + 0.01 * rng.standard_normal()}
@@ -93,7 +93,7 @@ def test_multivariate_rows_and_emerging_features():
 def test_river_contract_and_pipeline():
     from river import checks, preprocessing
 
-    model = NoveltyDetector(z_window=20, warmup=5)
+    model = NoveltyDetector(z_window=20, warm_up=5)
     general = [checks.common.check_repr, checks.common.check_str, checks.common.check_tags,
                checks.common.check_clone_same_class, checks.common.check_clone_is_idempotent,
                checks.common.check_init_has_default_params_for_tests,
@@ -113,7 +113,7 @@ def test_river_contract_and_pipeline():
                   checks.common.check_predict_one_before_any_learn, checks.common.check_clone_is_independent,
                   checks.common.check_no_state_aliasing_with_input):
         check(model.clone(), data)
-    pipe = preprocessing.StandardScaler() | NoveltyDetector(warmup=5)
+    pipe = preprocessing.StandardScaler() | NoveltyDetector(warm_up=5)
     scores = []
     for x in _stream(400):
         scores.append(pipe.score_one({"v": x}))
