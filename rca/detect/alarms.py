@@ -52,4 +52,6 @@ class AlarmRule:
 
     def apply(self, scores) -> np.ndarray:
         """Alarms (0/1) for a whole sequence of scores, continuing from the current state."""
+        if self.window == 1 and self.suppress == 0 and not self._recent and not self._quiet:
+            return (np.asarray(scores, dtype=float) >= self.threshold).astype(np.int8)  # stateless
         return np.fromiter((self.update(float(s)) for s in scores), dtype=np.int8, count=len(scores))

@@ -64,14 +64,29 @@ def find_time_column(columns, time_col: str | None = None) -> str | None:
     return None
 
 
+def as_numbers(values: pd.Series) -> pd.Series:
+    """Floats of a column (NaN where a cell is not a number); a clean column takes the fast
+    ``astype`` path, a dirty one the cell-by-cell ``pd.to_numeric``."""
+    try:
+        return values.astype(np.float64)
+    except (TypeError, ValueError):
+        return pd.to_numeric(values, errors="coerce")
+
+
 def parse_times(values: pd.Series) -> pd.Series:
     """Parse epoch seconds / milliseconds or date strings into UTC timestamps (NaT if bad)."""
-    num = pd.to_numeric(values, errors="coerce")
-    if len(values) and num.notna().mean() > 0.9:
+    sample = values.dropna().iloc[:1000]
+    if len(sample) and pd.to_numeric(sample, errors="coerce").notna().mean() > 0.9:
+        num = as_numbers(values)
         finite = num.dropna()
         unit = "ms" if len(finite) and finite.abs().median() > 1e11 else "s"
         return pd.to_datetime(num, unit=unit, utc=True, errors="coerce")
-    return pd.to_datetime(values, utc=True, errors="coerce", format="mixed")
+    # one format inferred from the data first (fast); cells it cannot read get a mixed parse
+    out = pd.to_datetime(values, utc=True, errors="coerce")
+    retry = out.isna() & values.notna()
+    if retry.any():
+        out[retry] = pd.to_datetime(values[retry], utc=True, errors="coerce", format="mixed")
+    return out
 
 
 def numeric_columns(frame: pd.DataFrame, exclude=()) -> list[str]:
@@ -81,7 +96,7 @@ def numeric_columns(frame: pd.DataFrame, exclude=()) -> list[str]:
         if col in exclude:
             continue
         raw = frame[col]
-        num = pd.to_numeric(raw, errors="coerce")
+        num = as_numbers(raw)
         nonempty = raw.notna().sum()
         if num.notna().sum() and num.notna().sum() >= 0.5 * max(nonempty, 1):
             out.append(col)
@@ -89,7 +104,7 @@ def numeric_columns(frame: pd.DataFrame, exclude=()) -> list[str]:
 
 
 def _to_numeric(raw: pd.Series, stats: MetricStats) -> pd.Series:
-    num = pd.to_numeric(raw, errors="coerce")
+    num = as_numbers(raw)
     stats.non_numeric += int((num.isna() & raw.notna()).sum())
     stats.nan += int(raw.isna().sum())
     return num
