@@ -55,6 +55,7 @@ DATASETS = [
     ("bgl_windows", "BGL 2k, 1 h windows, failure line inside (60/40 by time)"),
     ("bgl_predict", "BGL 2k, 1 h windows, failure within the next 6 h (60/40 by time)"),
     ("openstack_unsupervised", "OpenStack sequences (train: normal file; test: normal + abnormal)"),
+    ("hdfs_deeplog", "HDFS_v1 whole block sessions, normal-only training (DeepLog's data)"),
 ]
 SUPERVISED = ["forest", "gbdt", "logreg"]
 UNSUPERVISED = ["pca", "invariants", "rare", "iforest"]
@@ -62,80 +63,8 @@ UNSUPERVISED = ["pca", "invariants", "rare", "iforest"]
 NORMAL_ONLY = ["pca", "invariants", "rare"]
 
 
-# --- baselines ---------------------------------------------------------------------------------
-class LoglizerPCA:
-    """loglizer's PCA: tf-idf + zero-mean, 95% variance, Q-statistic at c_alpha = 3.2905."""
-
-    def fit(self, X):
-        from rca.detect.offline.pca import q_statistic
-
-        X = np.asarray(X, dtype=float)
-        df = np.maximum((X > 0).sum(axis=0), 1)
-        self.idf = np.log(len(X) / df)
-        Z = X * self.idf
-        self.mean = Z.mean(axis=0)
-        Z = Z - self.mean
-        eigval, eigvec = np.linalg.eigh(Z.T @ Z / max(len(Z) - 1, 1))
-        order = np.argsort(eigval)[::-1]
-        eigval, eigvec = np.clip(eigval[order], 0, None), eigvec[:, order]
-        share = np.cumsum(eigval) / max(eigval.sum(), 1e-12)
-        k = min(int(np.searchsorted(share, 0.95) + 1), X.shape[1] - 1)
-        self.P = eigvec[:, :k]
-        self.threshold = max(q_statistic(eigval[k:], 0.001), 1e-8)
-        return self
-
-    def predict(self, X):
-        Z = np.asarray(X, dtype=float) * self.idf - self.mean
-        resid = Z - Z @ self.P @ self.P.T
-        return ((resid**2).sum(axis=1) > self.threshold).astype(int)
-
-
-class CountClustering:
-    """LogClustering-like: clusters of normal count vectors; far from all of them = anomaly."""
-
-    def __init__(self, max_dist=0.3):
-        self.max_dist = max_dist
-
-    def _weigh(self, X):
-        return np.asarray(X, dtype=float) * self.idf
-
-    def fit(self, X):
-        from scipy.cluster.hierarchy import fcluster, linkage
-
-        X = np.asarray(X, dtype=float)
-        df = np.maximum((X > 0).sum(axis=0), 1)
-        self.idf = np.log(1 + len(X) / df)
-        uniq = np.unique(self._weigh(X), axis=0)
-        nonzero = uniq[np.linalg.norm(uniq, axis=1) > 0]
-        if len(nonzero) == 1:
-            self.centroids = nonzero
-            return self
-        labels = fcluster(linkage(nonzero, "complete", metric="cosine"), self.max_dist,
-                          criterion="distance")
-        self.centroids = np.array([nonzero[labels == c].mean(axis=0) for c in np.unique(labels)])
-        return self
-
-    def predict(self, X):
-        W = self._weigh(X)
-        wn = np.linalg.norm(W, axis=1, keepdims=True)
-        cn = np.linalg.norm(self.centroids, axis=1, keepdims=True).T
-        cos = (W @ self.centroids.T) / np.maximum(wn * cn, 1e-12)
-        return ((1.0 - cos.max(axis=1)) > self.max_dist).astype(int)
-
-
-class UnseenTemplate:
-    """Anomaly iff the session has an event absent from the (normal) training sessions."""
-
-    def fit(self, X):
-        self.seen = np.asarray(X).sum(axis=0) > 0
-        return self
-
-    def predict(self, X):
-        return (np.asarray(X)[:, ~self.seen].sum(axis=1) > 0).astype(int)
-
-
-BASELINES = [("loglizer PCA", LoglizerPCA, "all"), ("count clustering", CountClustering, "normal"),
-             ("unseen template", UnseenTemplate, "normal")]
+from log_baselines import BASELINES  # noqa: E402  (benchmarks/ is the script's folder)
+from log_normal_only import normal_only_bar, normal_only_table, run_normal_only  # noqa: E402
 
 
 # --- running -----------------------------------------------------------------------------------
@@ -289,6 +218,23 @@ def bars(rows: list[dict]) -> list[str]:
         "HDFS_v1.", ""]
 
 
+def normal_only_section(name: str, title: str) -> list[str]:
+    cfg = load_config(ROOT / "pipelines" / f"{name}.toml")
+    frame = load_sessions(cfg)
+    train, test = split_frame(frame, cfg)
+    rows = run_normal_only(cfg, frame, train, test)
+    n_fit = int((train["label"] == 0).sum())
+    lines = [f"## {title}", "",
+             f"Config `pipelines/{name}.toml`: {len(frame)} sessions ({int(frame['label'].sum())} "
+             f"anomalous); fit on {n_fit} normal training sessions, false alarms counted on "
+             f"{int((test['label'] == 0).sum())} held-back normal sessions, recall on all "
+             f"{int(frame['label'].sum())} anomalous sessions (none is used for fitting). Protocol: "
+             "`benchmarks/log_normal_only.py`.", "", *normal_only_table(rows), "", *normal_only_bar(rows), ""]
+    for line in lines:
+        print(line)
+    return lines
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeats", type=int, default=3)
@@ -310,6 +256,9 @@ def main(argv=None) -> int:
         if args.only and name not in args.only:
             continue
         print(f"== {name}", flush=True)
+        if name == "hdfs_deeplog":
+            md += normal_only_section(name, title)
+            continue
         rows, info = run_dataset(name, args.repeats)
         md += [f"## {title}", "",
                f"Config `pipelines/{name}.toml`: {info['sessions']} sessions/windows, train "

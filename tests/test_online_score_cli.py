@@ -18,7 +18,9 @@ def test_score_a_nab_file_with_no_options(bench_data, tmp_path, run_cli):
     assert len(got) == len(raw) and (got["timestamp"] == raw["timestamp"]).all()
     assert got["anomaly_score"].between(0, 1).all() and set(got["alarm"]) <= {0, 1}
     assert got["alarm"].sum() >= 1
-    assert (got["alarm"] == (got["anomaly_score"] >= 0.96)).all()
+    from rca.detect.online import get_spec
+
+    assert (got["alarm"] == (got["anomaly_score"] >= get_spec("novelty").threshold)).all()
 
 
 def test_wide_unsorted_file_time_col_threshold_and_state(tmp_path, run_cli):

@@ -19,17 +19,19 @@ def train_model(config, models_dir=None, version=None):
     return train(load_config(config), models_dir=models_dir, version=version)
 
 
-def predict_failures(model_dir, inputs):
+def predict_failures(model_dir, inputs, threshold=None):
     """Score sessions/windows in ``inputs`` with a saved model (checksums verified before
-    unpickling): a DataFrame with ``id``, ``score`` (higher = more anomalous), ``prediction``."""
+    unpickling): a DataFrame with ``id``, ``score`` (higher = more anomalous), ``prediction``
+    (0/1; for a ``model.target = "type"`` model the failure type, ``"normal"`` when normal).
+    ``threshold`` on ``score`` overrides the model's own alarm threshold."""
     from rca.train import predict
 
-    return predict(model_dir, list(inputs))
+    return predict(model_dir, list(inputs), threshold=threshold)
 
 
-def predict_to_csv(model_dir, inputs, out):
+def predict_to_csv(model_dir, inputs, out, threshold=None):
     """:func:`predict_failures` written to ``out`` as CSV; returns the scores frame."""
-    scores = predict_failures(model_dir, inputs)
+    scores = predict_failures(model_dir, inputs, threshold=threshold)
     out = Path(out)
     if out.parent and not out.parent.exists():
         out.parent.mkdir(parents=True, exist_ok=True)

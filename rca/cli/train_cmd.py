@@ -22,7 +22,11 @@ Example: [bold]rca train --config pipelines/hdfs_sessions.toml[/]
 PREDICT_HELP = """
 Score sessions or windows with a trained model: one CSV row per session/window with id, score (higher = more anomalous) and prediction.
 
-INPUT is read the way the model's training input was (a sessions CSV, sequence files, a structured CSV or raw logs). The model's checksums are verified before it is loaded; a changed file is refused.
+prediction is 0/1; for a model trained with model.target = "type" it is the failure type (a class name from the training labels, "normal" for normal sessions), and the summary counts the sessions whose type is not normal.
+
+--threshold sets the alarm threshold on the score column (overriding the config's model.threshold and the threshold learned from training data, e.g. from model.target_far).
+
+INPUT is read the way the model's training input was (a sessions CSV, sequence files, a structured CSV or raw logs); a header line in a headerless sequences file is detected and skipped. The model's checksums are verified before it is loaded; a changed file is refused.
 
 Example: [bold]rca predict --model models/hdfs_sessions/v1 sessions.csv --out scores.csv[/]
 """
@@ -72,9 +76,13 @@ def predict(
     inputs: List[Path] = typer.Argument(..., metavar="INPUT", help="Files to score."),
     model: Path = typer.Option(..., "--model", "-m", help="Model folder (models/<name>/<version>)."),
     out: Path = typer.Option(..., "--out", "-o", help="Write the scores CSV here."),
+    threshold: Optional[float] = typer.Option(
+        None, "--threshold", help="Alarm when score >= this (overrides the model's threshold)."),
 ) -> None:
     from rca import api
 
-    scores = api.predict_to_csv(model, inputs, out)
+    scores = api.predict_to_csv(model, inputs, out, threshold=threshold)
+    for name in scores.attrs.get("header_skipped", []):
+        out_console.print(f"{name}: first line is a header, skipped")
     alarms = int((~scores["prediction"].astype(str).isin(["0", "normal"])).sum())
     out_console.print(f"{len(scores)} scored, {alarms} predicted failing -> {out}")

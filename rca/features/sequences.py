@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -57,7 +58,10 @@ def read_sessions_csv(
 ) -> pd.DataFrame:
     """Read a sessions CSV into a sessions frame (``session_id``, ``events``, ``label``, ``split``).
 
-    With ``header=False`` the file is ``id,events`` without a header line (OpenStack shape).
+    With ``header=False`` the file is ``id,events`` without a header line (OpenStack shape), or
+    one sequence per line with no id (DeepLog's HDFS shape: the id is the line number, from 1).
+    A header line there anyway (its sequence cell one word that is no event of the file) is
+    skipped and named in ``frame.attrs["header_skipped"]``, so every scored row is a session.
     Column names default to the first column (id) and the last column (sequence).
     """
     path = Path(path)
@@ -68,7 +72,9 @@ def read_sessions_csv(
             raw = pd.read_csv(path, dtype=str, keep_default_na=False)
         else:
             raw = pd.read_csv(path, dtype=str, header=None, keep_default_na=False)
-            raw.columns = ["id", "events"][: raw.shape[1]] + [f"c{i}" for i in range(2, raw.shape[1])]
+            if raw.shape[1] == 1:  # sequences only: ids are line numbers
+                raw.insert(0, "id", [str(i) for i in range(1, len(raw) + 1)])
+            raw.columns = ["id", "events"] + [f"c{i}" for i in range(2, raw.shape[1])]
     except pd.errors.EmptyDataError:
         raise InputError(f"sessions file is empty: {path}") from None
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
@@ -80,6 +86,9 @@ def read_sessions_csv(
     for col in (id_column, sequence_column, label_column, split_column):
         if col is not None and col not in raw.columns:
             raise InputError(f"{path.name} has no column {col!r} (columns: {', '.join(raw.columns)})")
+    skipped = []
+    if not header and _looks_like_header(raw[sequence_column]):
+        raw, skipped = raw.iloc[1:], [path.name]
     templates: dict[str, str] = {}
     frame = pd.DataFrame(
         {
@@ -92,4 +101,13 @@ def read_sessions_csv(
     if split_column is not None:
         frame["split"] = raw[split_column].str.strip().str.lower().to_numpy()
     frame.attrs["templates"] = templates
+    frame.attrs["header_skipped"] = skipped
     return frame
+
+
+def _looks_like_header(sequences: pd.Series) -> bool:
+    """First cell one word (``events``, ``EventSequence``) that no later sequence contains."""
+    first = str(sequences.iloc[0]).strip()
+    if len(sequences) < 2 or not re.fullmatch(r"[A-Za-z_][A-Za-z_]*", first):
+        return False
+    return not sequences.iloc[1:].str.contains(rf"\b{re.escape(first)}\b", regex=True).any()

@@ -20,8 +20,14 @@ Sections and keys (defaults in brackets)::
     [features] weighting = "none" | "tfidf" | "binary" ["none"]; novelty [true]; levels [false];
               normalize [false]
     [model]   kind = "forest" | "gbdt" | "logreg" | "pca" | "invariants" | "rare" | "iforest"
+                     | "ngram" | "sequence"
               target = "binary" | "type" ["binary"]; train_on = "all" | "normal" ["all"];
-              params = { ... } passed to the estimator
+              params = { ... } passed to the estimator;
+              target_far: unsupervised kinds alarm on about this share of normal sessions
+                (threshold = that quantile of their scores on held-back training sessions;
+                unset: each model's own threshold, and DEFAULT_TARGET_FAR for ngram/sequence);
+              threshold: a fixed alarm threshold on the ``score`` column instead (any kind;
+                ``rca predict --threshold`` overrides both)
     [split]   kind = "column" | "ratio" | "files" | "none"  ["ratio"]; train_fraction [0.8];
               order = "time" | "random" | "file" ["file"]; seed [0]
     [output]  dir ["models" beside the config's parent folder]; version [next free "vN"]
@@ -40,7 +46,9 @@ from typing import Any
 from rca.errors import ConfigError
 
 SUPERVISED = ("forest", "gbdt", "logreg")
-UNSUPERVISED = ("pca", "invariants", "rare", "iforest")
+UNSUPERVISED = ("pca", "invariants", "rare", "iforest", "ngram", "sequence")
+#: Target false-alarm rate of the kinds with no threshold of their own (ngram, sequence).
+DEFAULT_TARGET_FAR = 0.005
 FORMATS = ("sessions_csv", "sequences", "structured_csv", "log")
 WINDOWS = ("none", "session", "fixed", "sliding")
 
@@ -58,7 +66,8 @@ SCHEMA: dict[str, dict[str, Any]] = {
                   "horizon": None, "labels_path": None, "labels_id_column": None,
                   "labels_column": None},
     "features": {"weighting": "none", "novelty": True, "levels": False, "normalize": False},
-    "model": {"kind": None, "target": "binary", "train_on": "all", "params": {}},
+    "model": {"kind": None, "target": "binary", "train_on": "all", "params": {},
+              "target_far": None, "threshold": None},
     "split": {"kind": "ratio", "train_fraction": 0.8, "order": "file", "seed": 0},
     "output": {"dir": None, "version": None},
 }
@@ -110,6 +119,14 @@ def _check_keys(section: str, table: dict[str, Any], where: str) -> dict[str, An
                 f"{where}: {section}.{key} = {out[key]!r} is not one of {', '.join(choices)}"
             )
     return out
+
+
+def _check_threshold(model: dict[str, Any], where: str) -> None:
+    far, thr = model.get("target_far"), model.get("threshold")
+    if far is not None and (isinstance(far, bool) or not isinstance(far, (int, float)) or not 0 < far < 1):
+        raise ConfigError(f"{where}: model.target_far = {far!r} must be a number between 0 and 1")
+    if thr is not None and (isinstance(thr, bool) or not isinstance(thr, (int, float))):
+        raise ConfigError(f"{where}: model.threshold = {thr!r} must be a number")
 
 
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -164,6 +181,7 @@ def parse_config(data: dict[str, Any], source: Path | None = None) -> PipelineCo
         raise ConfigError(f"{where}: missing required key 'model.kind'")
     if not isinstance(sections["model"]["params"], dict):
         raise ConfigError(f"{where}: model.params must be a table")
+    _check_threshold(sections["model"], where)
     win = sections["windowing"]
     if win["kind"] == "session" and not win.get("id_pattern"):
         raise ConfigError(f"{where}: windowing.kind = 'session' needs windowing.id_pattern")

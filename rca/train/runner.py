@@ -121,11 +121,12 @@ def train(cfg: PipelineConfig, models_dir: str | Path | None = None,
                                "fit_sessions_per_s": round(len(fit_part) / max(fit_seconds, 1e-9), 1)}
     horizon = cfg.windowing.get("horizon")
     failures = frame.attrs.get("failure_times")
-    metrics["train"] = evaluate(train_part, score_frame(pipeline, train_part),
+    threshold = cfg.model.get("threshold")
+    metrics["train"] = evaluate(train_part, score_frame(pipeline, train_part, threshold),
                                 horizon=horizon, failure_times=failures)
     if len(test_part):
         t0 = time.perf_counter()
-        scored = score_frame(pipeline, test_part)
+        scored = score_frame(pipeline, test_part, threshold)
         seconds = time.perf_counter() - t0
         metrics["test"] = evaluate(test_part, scored, horizon=horizon, failure_times=failures)
         metrics["predict_sessions_per_s"] = round(len(test_part) / max(seconds, 1e-9), 1)
@@ -163,8 +164,12 @@ def _miner_json(miner) -> str:
     return state if isinstance(state, str) else json.dumps(state)
 
 
-def predict(model_dir: str | Path, inputs: list[str | Path]) -> pd.DataFrame:
-    """Score ``inputs`` with the model in ``model_dir``: one row per session or window."""
+def predict(model_dir: str | Path, inputs: list[str | Path], threshold: float | None = None) -> pd.DataFrame:
+    """Score ``inputs`` with the model in ``model_dir``: one row per session or window.
+
+    ``threshold`` (on the ``score`` column) overrides the config's ``model.threshold`` and the
+    model's learned threshold. ``frame.attrs["header_skipped"]`` lists sequence files whose
+    first line was a header (skipped, not scored)."""
     pipeline, manifest = load_model(Path(model_dir))
     source = Path(manifest["config_dir"]) / "config.toml" if manifest.get("config_dir") else None
     try:
@@ -181,7 +186,11 @@ def predict(model_dir: str | Path, inputs: list[str | Path]) -> pd.DataFrame:
 
         miner = TemplateMiner.from_json(json.loads((Path(model_dir) / "miner.json").read_text()))
     frame = load_sessions(cfg, [str(p) for p in paths], with_labels=False, miner=miner)
-    return with_horizon(score_frame(pipeline, frame), frame, cfg.windowing.get("horizon"))
+    if threshold is None:
+        threshold = cfg.model.get("threshold")
+    scored = with_horizon(score_frame(pipeline, frame, threshold), frame, cfg.windowing.get("horizon"))
+    scored.attrs["header_skipped"] = list(frame.attrs.get("header_skipped", []))
+    return scored
 
 
 def with_horizon(scored: pd.DataFrame, frame: pd.DataFrame, horizon) -> pd.DataFrame:

@@ -90,7 +90,7 @@ class NoveltyDetector(base.AnomalyDetector):
 
     def __init__(self, tolerance: float = 0.05, smooth: int = 5,
                  contexts: tuple = DEFAULT_CONTEXTS, z_window: int = 100,
-                 z_tolerance: float = 0.2, z_min: float = 2.0, refractory: float = 5.0,
+                 z_tolerance: float = 0.2, z_min: float = 2.0, refractory: float = 8.0,
                  refractory_level: float = 0.96, warm_up: int = 50):
         self.tolerance = tolerance
         self.smooth = smooth

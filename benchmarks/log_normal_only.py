@@ -1,0 +1,100 @@
+"""Normal-only log models on whole HDFS_v1 sessions (``pipelines/hdfs_deeplog.toml``).
+
+Protocol (no label is used to fit or to set a threshold):
+
+* the config's split (75/25, random, seed 0) gives the training part; only its NORMAL sessions
+  are used (``train_on = "normal"``), and the held-back 25% of the normal sessions are the
+  false-alarm test set. No anomalous session is ever used for fitting, so all 16,838 anomalous
+  sessions are the recall test set;
+* each kind is the rca pipeline of the config with ``model.kind`` swapped; its threshold is the
+  ``model.target_far`` quantile of its scores on held-back normal training sessions
+  (cross-fitted, :class:`rca.detect.offline.HeldOutThreshold`); for pca, invariants and rare the
+  model's own built-in threshold is shown too (what they shipped with);
+* baselines (loglizer PCA, count clustering, unseen template) fit the normal training sessions
+  with their own thresholds;
+* F1 is derived from the measured recall R and false-alarm rate F at a given anomaly share p:
+  precision = pR / (pR + (1 - p)F). "Balanced" is p = 0.5; "natural" is HDFS_v1's 2.9%.
+"""
+
+from __future__ import annotations
+
+import copy
+import time
+
+import numpy as np
+import pandas as pd
+from log_baselines import BASELINES
+
+from rca.features import EventCounts
+from rca.train.build import build_pipeline, score_frame
+
+NATURAL_SHARE = 0.029
+KINDS = ["sequence", "ngram", "rare", "pca", "invariants", "iforest"]
+OWN_THRESHOLD = ["rare", "pca", "invariants"]
+
+
+def f1_at(recall: float, far: float, share: float) -> float:
+    tp, fp = share * recall, (1 - share) * far
+    if tp == 0:
+        return 0.0
+    precision = tp / (tp + fp)
+    return 2 * precision * recall / (precision + recall)
+
+
+def _row(name, kind, pred_normal, pred_anomalous, fit_s, n_fit):
+    far, recall = float(np.mean(pred_normal)), float(np.mean(pred_anomalous))
+    return {"model": name, "kind": kind, "recall": recall, "far": far,
+            "false_alarms": int(np.sum(pred_normal)), "n_normal": len(pred_normal),
+            "balanced": f1_at(recall, far, 0.5), "natural": f1_at(recall, far, NATURAL_SHARE),
+            "fit_s": fit_s, "n_fit": n_fit}
+
+
+def run_normal_only(cfg, frame: pd.DataFrame, train: pd.DataFrame, test: pd.DataFrame) -> list[dict]:
+    fit_part = train[train["label"] == 0]
+    held_normal = test[test["label"] == 0]
+    anomalous = frame[frame["label"] == 1]
+    rows = []
+    for kind in KINDS:
+        for own in ([False, True] if kind in OWN_THRESHOLD else [False]):
+            c = copy.deepcopy(cfg)
+            c.model.update(kind=kind, params={}, threshold=None)
+            pipe = build_pipeline(c)
+            what = f"target_far {c.model['target_far']:g}"
+            if own:  # the model's built-in threshold instead of the held-out quantile
+                c.model["target_far"] = None
+                pipe = build_pipeline(c)
+            t0 = time.perf_counter()
+            pipe.fit(fit_part)
+            fit_s = time.perf_counter() - t0
+            what = "own threshold" if own else what
+            rows.append(_row(kind, what, score_frame(pipe, held_normal)["prediction"].to_numpy(),
+                             score_frame(pipe, anomalous)["prediction"].to_numpy(), fit_s, len(fit_part)))
+            print(f"  {kind} ({what}) done", flush=True)
+    counts = EventCounts(novelty=True).fit(fit_part)  # an "unseen" column: events new to training
+    for label, cls, _fit_on in BASELINES:
+        t0 = time.perf_counter()
+        model = cls().fit(counts.transform(fit_part))
+        fit_s = time.perf_counter() - t0
+        rows.append(_row(label, "baseline, own threshold", model.predict(counts.transform(held_normal)),
+                         model.predict(counts.transform(anomalous)), fit_s, len(fit_part)))
+    return rows
+
+
+def normal_only_table(rows: list[dict]) -> list[str]:
+    out = ["| model | threshold | recall | false-alarm rate (false alarms / held-back normal) | "
+           "F1 balanced | F1 at natural 2.9% share | fit s |", "|---|---|---|---|---|---|---|"]
+    for r in rows:
+        out.append(f"| {r['model']} | {r['kind']} | {r['recall']:.3f} | {r['far']:.4f} "
+                   f"({r['false_alarms']}/{r['n_normal']}) | {r['balanced']:.3f} | "
+                   f"**{r['natural']:.3f}** | {r['fit_s']:.1f} |")
+    return out
+
+
+def normal_only_bar(rows: list[dict]) -> list[str]:
+    best = max(rows, key=lambda r: r["natural"])
+    ok = "met" if best["natural"] >= 0.90 else "NOT met"
+    return [f"- Bar (normal-only model, threshold from normal training data only, F1 >= 0.90 at the "
+            f"natural 2.9% share): best {best['model']} ({best['kind']}) {best['natural']:.3f} -> {ok}.",
+            "- F1 at the natural share is computed from the measured recall and false-alarm rate; "
+            "with about 1,200 held-back normal sessions one false alarm moves the false-alarm rate "
+            "by 0.0008 and this F1 by about 0.01, so differences of a few hundredths are noise."]
