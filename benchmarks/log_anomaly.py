@@ -64,7 +64,7 @@ NORMAL_ONLY = ["pca", "invariants", "rare"]
 
 
 from log_baselines import BASELINES  # noqa: E402  (benchmarks/ is the script's folder)
-from log_normal_only import normal_only_bar, normal_only_table, run_normal_only  # noqa: E402
+from log_normal_only import normal_only_bar, normal_only_table, order_lines, run_normal_only  # noqa: E402
 
 
 # --- running -----------------------------------------------------------------------------------
@@ -222,14 +222,14 @@ def normal_only_section(name: str, title: str) -> list[str]:
     cfg = load_config(ROOT / "pipelines" / f"{name}.toml")
     frame = load_sessions(cfg)
     train, test = split_frame(frame, cfg)
-    rows = run_normal_only(cfg, frame, train, test)
+    rows, order, losses = run_normal_only(cfg, frame, train, test)
     n_fit = int((train["label"] == 0).sum())
     lines = [f"## {title}", "",
              f"Config `pipelines/{name}.toml`: {len(frame)} sessions ({int(frame['label'].sum())} "
              f"anomalous); fit on {n_fit} normal training sessions, false alarms counted on "
              f"{int((test['label'] == 0).sum())} held-back normal sessions, recall on all "
              f"{int(frame['label'].sum())} anomalous sessions (none is used for fitting). Protocol: "
-             "`benchmarks/log_normal_only.py`.", "", *normal_only_table(rows), "", *normal_only_bar(rows), ""]
+             "`benchmarks/log_normal_only.py`.", "", *order_lines(order, losses), *normal_only_table(rows), "", *normal_only_bar(rows), ""]
     for line in lines:
         print(line)
     return lines

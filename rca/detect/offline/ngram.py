@@ -81,17 +81,24 @@ class NgramSurprisal(OutlierMixin, BaseEstimator):
         self.vocabulary_size_ = len(vocab) + 1  # + one slot for every unseen event
         return self
 
-    def surprisal(self, seq) -> float:
-        """Largest ``-log P(event | context)`` over the steps of one session."""
+    def step_surprisals(self, seq) -> list[float]:
+        """``-log P(event | context)`` of every step of one session (the end included)."""
         k, a, v = int(self.order), float(self.alpha), self.vocabulary_size_
         s = self._padded(seq)
-        worst = 0.0
+        out = []
         for i in range(k - 1, len(s)):
             ctx = tuple(s[i - k + 1:i])
             p = (self.grams_.get(ctx + (s[i],), 0) + a) / (self.contexts_.get(ctx, 0) + a * v)
-            worst = max(worst, -math.log(p))
-        return worst
+            out.append(-math.log(p))
+        return out
 
     def score_samples(self, X):
         check_is_fitted(self, "grams_")
-        return -np.array([self.surprisal(seq) for seq in as_sequences(X)], dtype=float)
+        return -np.array([max(self.step_surprisals(seq)) for seq in as_sequences(X)], dtype=float)
+
+    def log_loss(self, X) -> float:
+        """Mean next-event ``-log P`` over all steps of ``X`` (lower = a better model of it);
+        on held-back normal sessions it compares settings without any label."""
+        check_is_fitted(self, "grams_")
+        steps = [v for seq in as_sequences(X) for v in self.step_surprisals(seq)]
+        return float(np.mean(steps))
