@@ -64,7 +64,8 @@ NORMAL_ONLY = ["pca", "invariants", "rare"]
 
 
 from log_baselines import BASELINES  # noqa: E402  (benchmarks/ is the script's folder)
-from log_normal_only import normal_only_bar, normal_only_table, order_lines, run_normal_only  # noqa: E402
+from log_normal_only import (normal_only_bar, normal_only_table, order_lines, run_normal_only,  # noqa: E402
+                             sweep_table)
 
 
 # --- running -----------------------------------------------------------------------------------
@@ -222,14 +223,15 @@ def normal_only_section(name: str, title: str) -> list[str]:
     cfg = load_config(ROOT / "pipelines" / f"{name}.toml")
     frame = load_sessions(cfg)
     train, test = split_frame(frame, cfg)
-    rows, order, losses = run_normal_only(cfg, frame, train, test)
+    rows, sweep, order, losses = run_normal_only(cfg, frame, train, test)
     n_fit = int((train["label"] == 0).sum())
     lines = [f"## {title}", "",
              f"Config `pipelines/{name}.toml`: {len(frame)} sessions ({int(frame['label'].sum())} "
              f"anomalous); fit on {n_fit} normal training sessions, false alarms counted on "
              f"{int((test['label'] == 0).sum())} held-back normal sessions, recall on all "
              f"{int(frame['label'].sum())} anomalous sessions (none is used for fitting). Protocol: "
-             "`benchmarks/log_normal_only.py`.", "", *order_lines(order, losses), *normal_only_table(rows), "", *normal_only_bar(rows), ""]
+             "`benchmarks/log_normal_only.py`.", "", *order_lines(order, losses), *normal_only_table(rows), "",
+             *sweep_table(sweep), "", *normal_only_bar(rows, sweep), ""]
     for line in lines:
         print(line)
     return lines

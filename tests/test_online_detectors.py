@@ -205,3 +205,20 @@ def test_time_to_threshold_forecasts():
                          "a_lat": 500 + 20 * np.arange(20)}, index=idx)
     got = forecast_frame(wide)
     assert [g.series for g in got] == ["a_lat", "a_mem"]
+
+
+def test_warm_up_is_configurable_and_visible():
+    det = NoveltyDetector(warm_up=30)
+    assert det.is_warming_up and det.n_seen == 0
+    v = _stream(100)
+    scores = [det.score_learn_one({"cpu": x}) for x in v[:29]]
+    assert det.n_seen == 29 and det.is_warming_up and max(scores) == 0.0
+    det.learn_one({"cpu": v[29]})
+    assert det.n_seen == 30 and not det.is_warming_up
+    det.learn_one({"mem": 1.0})  # a new series is warming up, so the detector is again
+    assert det.is_warming_up and det.n_seen == 1
+    restored = NoveltyDetector.from_dict(json.loads(json.dumps(det.to_dict())))
+    assert restored.warm_up == 30 and restored.n_seen == 1
+    old = det.to_dict()
+    old["params"]["warmup"] = old["params"].pop("warm_up")  # state saved before the rename
+    assert NoveltyDetector.from_dict(old).warm_up == 30

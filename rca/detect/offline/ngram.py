@@ -2,8 +2,10 @@
 
 :class:`NgramSurprisal` learns, from normal sessions, how often each event follows the
 ``order - 1`` events before it. A session's anomaly is its most surprising step: the largest
-``-log P(event | previous events)`` (add-``alpha`` smoothing), counting the end of the session
-as an event. Each event is tagged with its occurrence number within the session, capped at
+``-log P(event | previous events)``, counting the end of the session as an event. With
+``interpolate`` (default) the probability is Witten-Bell interpolated over the orders
+``order, order - 1, ..., 1`` (a context never seen in training falls back on the shorter ones),
+down to add-``alpha`` event frequencies; without it, add-``alpha`` smoothing of the top order only. Each event is tagged with its occurrence number within the session, capped at
 ``cap`` (``"23#1"``, ``"23#2"``, ``"23#3"`` for the 3rd and later), so a step that repeats an
 event more often than training ever did is also a new transition.
 
@@ -49,13 +51,16 @@ class NgramSurprisal(OutlierMixin, BaseEstimator):
     ----------
     order : n-gram order (2: each event given the one before it).
     cap : occurrence numbers above ``cap`` share one tag (1 disables the tagging).
-    alpha : additive smoothing of the transition counts.
+    alpha : additive smoothing (of event frequencies, or of the transition counts without
+        ``interpolate``).
+    interpolate : Witten-Bell interpolation over the lower orders.
     """
 
-    def __init__(self, order=2, cap=3, alpha=0.1):
+    def __init__(self, order=2, cap=3, alpha=0.1, interpolate=True):
         self.order = order
         self.cap = cap
         self.alpha = alpha
+        self.interpolate = interpolate
 
     def _padded(self, seq) -> list[str]:
         return [START] * (self.order - 1) + tag_occurrences(seq, self.cap) + [END]
@@ -70,27 +75,39 @@ class NgramSurprisal(OutlierMixin, BaseEstimator):
         contexts: Counter = Counter()
         grams: Counter = Counter()
         vocab = {END}
+        lengths = range(k - 1 if not self.interpolate else 0, k)  # context lengths counted
         for seq in seqs:
             s = self._padded(seq)
             vocab.update(s)
             for i in range(k - 1, len(s)):
-                ctx = tuple(s[i - k + 1:i])
-                contexts[ctx] += 1
-                grams[ctx + (s[i],)] += 1
+                for h in lengths:
+                    ctx = tuple(s[i - h:i])
+                    contexts[ctx] += 1
+                    grams[ctx + (s[i],)] += 1
         self.contexts_, self.grams_ = dict(contexts), dict(grams)
+        kinds: Counter = Counter(g[:-1] for g in grams)  # distinct continuations per context
+        self.continuations_ = dict(kinds)
         self.vocabulary_size_ = len(vocab) + 1  # + one slot for every unseen event
         return self
 
+    def _prob(self, ctx: tuple, event: str) -> float:
+        a, v = float(self.alpha), self.vocabulary_size_
+        if not self.interpolate:
+            return (self.grams_.get(ctx + (event,), 0) + a) / (self.contexts_.get(ctx, 0) + a * v)
+        p = (self.grams_.get((event,), 0) + a) / (self.contexts_.get((), 0) + a * v)
+        for h in range(1, len(ctx) + 1):  # Witten-Bell, shortest context first
+            c = ctx[len(ctx) - h:]
+            n = self.contexts_.get(c, 0)
+            if n:
+                t = self.continuations_[c]
+                p = (self.grams_.get(c + (event,), 0) + t * p) / (n + t)
+        return p
+
     def step_surprisals(self, seq) -> list[float]:
         """``-log P(event | context)`` of every step of one session (the end included)."""
-        k, a, v = int(self.order), float(self.alpha), self.vocabulary_size_
+        k = int(self.order)
         s = self._padded(seq)
-        out = []
-        for i in range(k - 1, len(s)):
-            ctx = tuple(s[i - k + 1:i])
-            p = (self.grams_.get(ctx + (s[i],), 0) + a) / (self.contexts_.get(ctx, 0) + a * v)
-            out.append(-math.log(p))
-        return out
+        return [-math.log(self._prob(tuple(s[i - k + 1:i]), s[i])) for i in range(k - 1, len(s))]
 
     def score_samples(self, X):
         check_is_fitted(self, "grams_")
