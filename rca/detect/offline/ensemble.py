@@ -19,14 +19,17 @@ True
 from __future__ import annotations
 
 import numpy as np
-from sklearn.base import BaseEstimator, OutlierMixin, clone
+from sklearn.base import BaseEstimator, clone
 from sklearn.utils.validation import check_is_fitted
 
 from rca.detect.offline.heldout import held_out_scores
 
 
-class TailProductEnsemble(OutlierMixin, BaseEstimator):
+class TailProductEnsemble(BaseEstimator):
     """Sum of log tail probabilities of the members' scores (see the module docstring).
+
+    A scorer (``fit``, ``score_samples``), not a detector: it has no threshold of its own; wrap
+    it in :class:`~rca.detect.offline.heldout.HeldOutThreshold` for one.
 
     Parameters
     ----------

@@ -21,12 +21,18 @@ import numpy as np
 from sklearn.base import BaseEstimator, OutlierMixin, clone
 from sklearn.model_selection import KFold
 from sklearn.utils import _safe_indexing
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import _num_samples, check_is_fitted
 
 
 def held_out_scores(estimator, X, n_splits: int = 5, random_state: int = 0) -> np.ndarray:
     """``score_samples`` of every row of ``X`` by a clone of ``estimator`` fitted without it."""
-    n = len(X) if not hasattr(X, "shape") else X.shape[0]
+    if hasattr(X, "tocsr"):
+        X = X.tocsr()  # row-indexable sparse
+    elif hasattr(X, "__array__") and not hasattr(X, "iloc"):
+        X = np.asarray(X)  # array-likes without indexing of their own
+    n = _num_samples(X)
+    if n < 2:
+        raise ValueError(f"held-back scores need at least 2 sessions, got n_samples={n}")
     out = np.empty(n)
     folds = KFold(n_splits=min(n_splits, n), shuffle=True, random_state=random_state)
     for fit_idx, held_idx in folds.split(np.zeros(n)):
