@@ -65,7 +65,7 @@ NORMAL_ONLY = ["pca", "invariants", "rare"]
 
 from log_baselines import BASELINES  # noqa: E402  (benchmarks/ is the script's folder)
 from log_normal_only import (normal_only_bar, normal_only_table, order_lines, run_normal_only,  # noqa: E402
-                             sweep_table)
+                             seed_spread, sweep_table)
 
 
 # --- running -----------------------------------------------------------------------------------
@@ -231,7 +231,8 @@ def normal_only_section(name: str, title: str) -> list[str]:
              f"{int((test['label'] == 0).sum())} held-back normal sessions, recall on all "
              f"{int(frame['label'].sum())} anomalous sessions (none is used for fitting). Protocol: "
              "`benchmarks/log_normal_only.py`.", "", *order_lines(order, losses), *normal_only_table(rows), "",
-             *sweep_table(sweep), "", *normal_only_bar(rows, sweep), ""]
+             *sweep_table(sweep), "", *seed_spread(cfg, frame, order, split_frame), "",
+             *normal_only_bar(rows, sweep), ""]
     for line in lines:
         print(line)
     return lines
