@@ -29,8 +29,10 @@ def register(app: typer.Typer) -> None:
 
         frame, info = api.score_metrics(metrics, time_col=time_col, detector=detector,
                                         threshold=threshold, state=state)
+        from rca.ingest.csvio import write_csv
+
         out.parent.mkdir(parents=True, exist_ok=True)
-        frame.to_csv(out, index=False)
+        write_csv(frame, out)
         err_console.print(
             f"scored {info['rows']} rows, {len(info['series'])} series with {info['detector']} "
             f"(threshold {info['threshold']:g}): {info['alarms']} alarms -> {out}")

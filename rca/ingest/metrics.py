@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from rca.errors import InputError
+from rca.ingest.csvio import read_csv_text
 
 #: Column names taken as the time column when none is given (case-insensitive, in order).
 TIME_COLUMNS = ("timestamp", "time", "ts", "datetime", "date")
@@ -289,12 +290,7 @@ def read_metric_table(path, time_col: str | None = None) -> MetricTable:
     if not path.is_file():
         raise InputError(f"{path}: no such file")
     stats = MetricStats()
-    try:
-        raw = pd.read_csv(path, dtype=str, keep_default_na=False)
-    except pd.errors.EmptyDataError as exc:
-        raise InputError(f"{path}: empty file") from exc
-    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path}: not a readable CSV ({str(exc).splitlines()[0]})") from exc
+    raw = read_csv_text(path)
     stats.rows = len(raw)
     tcol = find_time_column(raw.columns, time_col)
     blank = raw.replace("", np.nan)
