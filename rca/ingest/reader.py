@@ -95,6 +95,15 @@ def _read_file(path: Path, log_format, service, times, stats: ReadStats, max_lin
         parser = make_parser(log_format, times)
         fallbacks = []
     stats.formats[source] = fmt
+    yield from assemble(chain(head, lines), source, parser, fallbacks, service or None,
+                        default_service, stats, max_line, auto)
+
+
+def assemble(lines, source: str, parser, fallbacks, service, default_service: str,
+             stats: ReadStats, max_line: int, auto: bool = False):
+    """Records from ``(line_number, text, decode_error, truncated)`` tuples: each line is
+    parsed by ``parser`` (then ``fallbacks`` when ``auto``), continuation lines are attached to
+    the record above, lines that fit nothing become records flagged ``"unparsed"``."""
     parse = parser.parse if parser is not None else None
 
     # the record being assembled (continuation lines may still come)
@@ -118,7 +127,7 @@ def _read_file(path: Path, log_format, service, times, stats: ReadStats, max_lin
         return Record(message, ts, service or svc or default_service, host, level, attrs,
                       source, p_line, tuple(p_flags))
 
-    for lineno, text, bad, cut in chain(head, lines):
+    for lineno, text, bad, cut in lines:
         if not text or text.isspace():
             continue
         if p_fields is not None and (text[0] == " " or text[0] == "\t") \

@@ -47,7 +47,7 @@ import os
 import re
 from operator import itemgetter
 from pathlib import Path
-from typing import Iterable, Iterator, NamedTuple
+from typing import Iterable, Iterator, NamedTuple, Sequence
 
 from rca.errors import ModelError
 from rca.templates.masking import _SHAPE, WILDCARD, Masker, _bounded_put, shape_safe
@@ -234,6 +234,14 @@ class TemplateMiner:
         if exact:
             return TemplateMatch(c.id, c.template, values(message), is_new)
         return TemplateMatch(c.id, c.template, self._params(c, message, values(message)), is_new)
+
+    def add_many(self, messages: Sequence[str], shapes=None, keys=None):
+        """:meth:`add` for a batch, without the parameters: ``(codes, ids, texts)``, per
+        message an index into ``ids`` (the id :meth:`add` would have returned) and the text
+        of each id. See :func:`rca.templates.batch.add_many`."""
+        from rca.templates.batch import add_many
+
+        return add_many(self, messages, shapes, keys)
 
     def fit_transform(self, messages: Iterable[str]) -> list[TemplateMatch]:
         """Add all messages, then return each one's FINAL template (ids resolved after the

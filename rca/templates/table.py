@@ -1,0 +1,95 @@
+"""Templates for Arrow record tables, and the CSV / Parquet writer of ``rca parse``.
+
+:func:`add_templates` runs a :class:`~rca.templates.miner.TemplateMiner` over a table's
+``message`` column (online, row by row, as :meth:`TemplateMiner.add` would) and adds the
+``template_id`` and ``template`` columns; template texts are stored once per distinct id
+(a dictionary column). :class:`EventWriter` writes such tables with pyarrow: CSV (timestamps as
+ISO 8601 text, as :meth:`datetime.isoformat` writes them) or Parquet when the file name ends in
+``.parquet`` (timestamps as ``timestamp[us, UTC]``).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from rca.ingest.columnar import from_numpy, strings
+
+EVENT_COLUMNS = ("source", "line", "timestamp", "service", "host", "level", "template_id",
+                 "template", "message", "flags")
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+def add_templates(miner, block):
+    """The block's table (record columns) with ``template_id`` and ``template``, in
+    :data:`EVENT_COLUMNS` order (``block``: a :class:`rca.ingest.columnar.Block`)."""
+    import pyarrow as pa
+
+    table = block.table
+    if block.shapes is not None:
+        codes, ids, texts = miner.add_many(block.messages, block.shapes, block.keys)
+    else:
+        codes, ids, texts = miner.add_many(
+            [m or "" for m in table.column("message").to_pylist()])
+    indices = from_numpy(codes, pa.int32())
+    tid = pa.DictionaryArray.from_arrays(indices, strings(ids))
+    template = pa.DictionaryArray.from_arrays(indices, strings(texts))
+    cols = {name: table.column(name) for name in table.column_names}
+    cols["template_id"], cols["template"] = tid, template
+    return pa.table([cols[c] for c in EVENT_COLUMNS], names=list(EVENT_COLUMNS))
+
+
+def iso_timestamps(column):
+    """A ``timestamp[us, UTC]`` column as ISO 8601 strings (computed once per distinct value)."""
+    import pyarrow as pa
+
+    enc = pa.chunked_array([column]).combine_chunks() if not isinstance(column, pa.Array) \
+        else column
+    enc = enc.cast(pa.int64()).dictionary_encode()
+    texts = [(_EPOCH + timedelta(microseconds=v)).isoformat()
+             for v in enc.dictionary.to_pylist()]
+    return strings(texts).take(enc.indices)
+
+
+class EventWriter:
+    """Write event tables to ``path``: Parquet when it ends in ``.parquet``, else CSV with a
+    header row. Use as a context manager; :meth:`write` takes one table at a time."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        self.parquet = self.path.suffix.lower() == ".parquet"
+        self._writer = None
+
+    def __enter__(self) -> "EventWriter":
+        return self
+
+    def write(self, table) -> None:
+        import pyarrow as pa
+
+        if self.parquet:
+            import pyarrow.parquet as pq
+
+            table = table.set_column(7, "template", table.column("template").cast(pa.string()))
+            if self._writer is None:
+                self._writer = pq.ParquetWriter(self.path, table.schema)
+            self._writer.write_table(table)
+            return
+        import pyarrow.csv as pcsv
+
+        ts = table.column("timestamp").combine_chunks()
+        table = table.set_column(2, "timestamp", iso_timestamps(ts))
+        table = table.set_column(7, "template", table.column("template").cast(pa.string()))
+        if self._writer is None:
+            self._writer = pcsv.CSVWriter(self.path, table.schema)
+        self._writer.write_table(table)
+
+    def close(self) -> None:
+        if self._writer is None:  # no rows: still a file with the header / schema
+            import pyarrow as pa
+
+            empty = pa.table({c: pa.nulls(0, pa.string()) for c in EVENT_COLUMNS})
+            self.write(empty.set_column(2, "timestamp", pa.nulls(0, pa.timestamp("us", "UTC"))))
+        self._writer.close()
+
+    def __exit__(self, *exc) -> None:
+        self.close()
