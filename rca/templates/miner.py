@@ -42,22 +42,20 @@ True
 
 from __future__ import annotations
 
-import hashlib
 import os
-import re
-from operator import itemgetter
 from pathlib import Path
 from typing import Iterable, Iterator, NamedTuple, Sequence
 
-from rca.errors import ModelError
-from rca.templates.masking import _SHAPE, WILDCARD, Masker, _bounded_put, shape_safe
+from rca.templates import miner_state
+from rca.templates.cluster import Cluster, live, template_id, values_getter
+from rca.templates.grouping import Grouping
+from rca.templates.index import TemplateIndex
+from rca.templates.masking import _SHAPE, Masker, _bounded_put, shape_safe
+from rca.templates.miner_state import STATE_FORMAT
 from rca.templates.state import read_json, write_json_atomic
-from rca.templates.tokens import DELIMS, align, collapse, is_word, skeleton, tokenize
+from rca.templates.tokens import skeleton, tokenize
 
-STATE_FORMAT = "rca.templates/1"
-
-_ALNUM = re.compile(r"[A-Za-z0-9]|<\*>")
-_ALPHA = re.compile(r"[A-Za-z]+[.!?;+\-*]?")
+__all__ = ["STATE_FORMAT", "TemplateMatch", "TemplateMiner", "template_id"]
 
 
 class TemplateMatch(NamedTuple):
@@ -73,65 +71,7 @@ class TemplateMatch(NamedTuple):
 _new_match = tuple.__new__  # builds a TemplateMatch without the Python-level __new__
 
 
-def template_id(template: str) -> str:
-    """Stable id of a template text: 8 hex digits of its SHA-1.
-
-    >>> template_id("user <*> logged in")
-    '0db1c5fa'
-    """
-    return hashlib.sha1(template.encode("utf-8")).hexdigest()[:8]
-
-
-class _Cluster:
-    __slots__ = ("tokens", "template", "id", "size", "fixed", "merged_into", "_rx", "n_const",
-                 "word_vars")
-
-    def __init__(self, tokens: list[str], cid: str, size: int = 0, fixed: bool = True):
-        self.tokens = tokens
-        self.template = "".join(tokens)
-        self.id = cid
-        self.size = size
-        self.fixed = fixed  # False once it absorbed a message of another length
-        self.merged_into: _Cluster | None = None
-        self._rx: re.Pattern[str] | None = None
-        self.n_const = sum(1 for t in tokens if t != WILDCARD and t != " ")
-        self.word_vars: frozenset[int] = frozenset()  # wildcards that also take plain words
-
-    def regex(self) -> re.Pattern[str]:
-        if self._rx is None:
-            parts = []
-            for t in self.tokens:
-                if t == WILDCARD:
-                    parts.append("(.*?)")
-                elif t == " ":
-                    parts.append(r"\s+")
-                else:
-                    parts.append(re.escape(t).replace(re.escape(WILDCARD), "(.*?)"))
-            self._rx = re.compile(r"\s*" + "".join(parts) + r"\s*", re.DOTALL)
-        return self._rx
-
-
-def _no_values(message: str) -> tuple[str, ...]:
-    return ()
-
-
-def _values_getter(spans: tuple[tuple[int, int], ...]):
-    """A C-speed function message -> masked values, for messages of one shape."""
-    if not spans:
-        return _no_values
-    if len(spans) == 1:  # itemgetter with one item would return a bare string
-        a, b = spans[0]
-        return lambda message: (message[a:b],)
-    return itemgetter(*[slice(a, b) for a, b in spans])
-
-
-def _live(c: _Cluster) -> _Cluster:
-    while c.merged_into is not None:
-        c = c.merged_into
-    return c
-
-
-class TemplateMiner:
+class TemplateMiner(Grouping, TemplateIndex):
     """Online template miner with JSON state. See the module docstring for the algorithm.
 
     Parameters
@@ -162,32 +102,14 @@ class TemplateMiner:
     # -- state ------------------------------------------------------------------------------
     def _reset(self) -> None:
         self.masker_ = self.masker or Masker.default()
-        self._clusters: dict[str, _Cluster] = {}  # live clusters by id
-        self._by_len: dict[int, list[_Cluster]] = {}
-        self._by_skel: dict[tuple[str, ...], _Cluster] = {}
-        self._by_text: dict[str, _Cluster] = {}
+        self._clusters: dict[str, Cluster] = {}  # live clusters by id
+        self._by_len: dict[int, list[Cluster]] = {}
+        self._by_skel: dict[tuple[str, ...], Cluster] = {}
+        self._by_text: dict[str, Cluster] = {}
         self._aliases: dict[str, str] = {}
-        self._cache: dict[str, _Cluster] = {}
+        self._cache: dict[str, Cluster] = {}
         self._fast: dict[bytes, tuple] = {}  # message shape -> (cluster, params getters)
         self._votes: dict[tuple[str, int], dict[str, int]] = {}
-
-    @property
-    def templates(self) -> dict[str, str]:
-        """Current templates: id -> template text."""
-        return {cid: c.template for cid, c in self._clusters.items()}
-
-    @property
-    def sizes(self) -> dict[str, int]:
-        """Number of messages added to each current template."""
-        return {cid: c.size for cid, c in self._clusters.items()}
-
-    def resolve(self, template_id: str) -> str:
-        """The current id of a template id handed out earlier (itself if still current)."""
-        seen = 0
-        while template_id in self._aliases and seen < 1000:
-            template_id = self._aliases[template_id]
-            seen += 1
-        return template_id
 
     # -- mining -----------------------------------------------------------------------------
     def add(self, message: str) -> TemplateMatch:
@@ -224,10 +146,10 @@ class TemplateMiner:
                 is_new = True
             self._remember(masked, c)
         elif c.merged_into is not None:
-            c = _live(c)
+            c = live(c)
             self._cache[masked] = c
         c.size += 1
-        values = _values_getter(spans)
+        values = values_getter(spans)
         exact = c.template == masked
         if shape_safe(masked):
             _bounded_put(self._fast, key, (c, values if exact else None, values), self.max_cache)
@@ -265,7 +187,7 @@ class TemplateMiner:
         masked, values = self.masker_.mask(message)
         c = self._cache.get(masked)
         if c is not None:
-            c = _live(c)
+            c = live(c)
         else:
             tokens = tokenize(masked)
             c = self._lookup(tokens)
@@ -273,14 +195,14 @@ class TemplateMiner:
                 c = self._most_similar(tokens)[0]
             if c is None and self.skeleton_merge:
                 sk = skeleton(tokens)
-                c = _live(self._by_skel[sk]) if sk and sk in self._by_skel else None
+                c = live(self._by_skel[sk]) if sk and sk in self._by_skel else None
             if c is None:
                 return None
         if c.template == masked:
             return TemplateMatch(c.id, c.template, values, False)
         return TemplateMatch(c.id, c.template, self._params(c, message, values), False)
 
-    def _params(self, c: _Cluster, message: str, values: tuple[str, ...]) -> tuple[str, ...]:
+    def _params(self, c: Cluster, message: str, values: tuple[str, ...]) -> tuple[str, ...]:
         """Values at the ``<*>`` of a generalised template (the masked values when the template
         regex does not fit, or the message is too long to risk backtracking on)."""
         if len(message) > 2000:
@@ -288,216 +210,18 @@ class TemplateMiner:
         m = c.regex().fullmatch(message)
         return tuple(m.groups()) if m else values
 
-    def _remember(self, masked: str, c: _Cluster) -> None:
+    def _remember(self, masked: str, c: Cluster) -> None:
         _bounded_put(self._cache, masked, c, self.max_cache)
-
-    def _fits(self, c: _Cluster, i: int, a: str, b: str) -> bool:
-        """Can message token ``b`` stand where template token ``a`` is (they differ)?"""
-        if a == " " or b == " " or a in DELIMS or b in DELIMS:
-            return False
-        if a == WILDCARD and i in c.word_vars:
-            return True
-        if not _ALNUM.search(a) or not _ALNUM.search(b):
-            return False  # punctuation such as "****" is structure, not a value
-        return self.generalise_words or not (_ALPHA.fullmatch(a) or _ALPHA.fullmatch(b))
-
-    def _lookup(self, tokens: list[str]) -> _Cluster | None:
-        """A same-length template whose constants all equal the message's tokens."""
-        best, best_n = None, -1
-        for c in self._by_len.get(len(tokens), ()):
-            if c.n_const <= best_n:
-                continue
-            for i, (a, b) in enumerate(zip(c.tokens, tokens)):
-                if a != b and (a != WILDCARD or not self._fits(c, i, a, b)):
-                    break
-            else:
-                best, best_n = c, c.n_const
-        return best
-
-    def _most_similar(self, tokens: list[str]) -> tuple[_Cluster | None, list[int]]:
-        n = sum(1 for t in tokens if t != " ")
-        best, best_sim, best_diff = None, -1.0, []
-        for c in self._by_len.get(len(tokens), ()):
-            same, diff = 0, []
-            for i, (a, b) in enumerate(zip(c.tokens, tokens)):
-                if a == b:
-                    if a != " ":
-                        same += 1
-                elif self._fits(c, i, a, b):
-                    diff.append(i)
-                else:
-                    break
-            else:
-                sim = same / n if n else 1.0
-                if sim > best_sim:
-                    best, best_sim, best_diff = c, sim, diff
-        if best is None or best_sim < self.sim_th:
-            return None, []
-        return best, best_diff
-
-    def _word_vote(self, tokens: list[str]) -> _Cluster | None:
-        """Brain-style evidence for a variable made of plain words: templates that differ
-        from the message in one word only are counted per position; once that position has
-        shown >= ``word_var_min`` distinct words, most of them rare (distinct/total >= 0.5),
-        the position becomes ``<*>`` for all of them (user names, hive names, ...)."""
-        if sum(1 for t in tokens if is_word(t)) < 4:
-            return None
-        found = None
-        for c in list(self._by_len.get(len(tokens), ())):
-            p = -1
-            for i, (a, b) in enumerate(zip(c.tokens, tokens)):
-                if a != b:
-                    if p >= 0 or a == WILDCARD or not (is_word(a) and is_word(b)):
-                        break
-                    p = i
-            else:
-                if p < 0:
-                    continue
-                key_tokens = list(c.tokens)
-                key_tokens[p] = WILDCARD
-                key = ("".join(key_tokens), p)
-                votes = self._votes.setdefault(key, {})
-                votes[c.tokens[p]] = c.size
-                if tokens[p] not in votes:
-                    votes[tokens[p]] = 0
-                if len(votes) >= self.word_var_min and \
-                        len(votes) / max(1, sum(votes.values()) + 1) >= 0.5:
-                    found = (key_tokens, p)
-                    break
-        if found is None:
-            return None
-        key_tokens, p = found
-        merged = None
-        for c in list(self._by_len.get(len(tokens), ())):
-            if all(a == b or i == p for i, (a, b) in enumerate(zip(c.tokens, key_tokens))):
-                merged = self._retemplate(c, list(key_tokens), c.fixed, word_var=p)
-        if merged is None:  # cannot happen: the cluster that voted matches the key
-            return None
-        self._votes.pop(("".join(key_tokens), p), None)
-        return merged
-
-    def _generalise(self, tokens: list[str]) -> _Cluster | None:
-        c, diff = self._most_similar(tokens)
-        if c is None:
-            return None
-        new_tokens = list(c.tokens)
-        for i in diff:
-            new_tokens[i] = WILDCARD
-        return self._retemplate(c, new_tokens, c.fixed)
-
-    def _absorb(self, tokens: list[str]) -> _Cluster | None:
-        sk = skeleton(tokens)
-        if not sk or sk not in self._by_skel:
-            return None
-        c = _live(self._by_skel[sk])
-        if skeleton(c.tokens) != sk:
-            return None
-        merged = align(c.tokens, tokens, sk)
-        if merged is None:
-            return None
-        if merged == c.tokens:
-            return c
-        return self._retemplate(c, merged, fixed=c.fixed and len(merged) == len(tokens))
-
-    def _new(self, tokens: list[str]) -> _Cluster:
-        template = "".join(tokens)
-        c = _Cluster(tokens, self._free_id(template))
-        self._index(c)
-        return c
-
-    def _free_id(self, template: str) -> str:
-        cid, k = template_id(template), 0
-        while cid in self._clusters:  # a hash collision with another live template
-            k += 1
-            cid = template_id(f"{template}#{k}")
-        return cid
-
-    def _index(self, c: _Cluster) -> None:
-        self._clusters[c.id] = c
-        self._by_text[c.template] = c
-        self._by_len.setdefault(len(c.tokens), []).append(c)
-        sk = skeleton(c.tokens)
-        if sk:
-            self._by_skel.setdefault(sk, c)
-
-    def _unindex(self, c: _Cluster) -> None:
-        del self._clusters[c.id]
-        self._by_text.pop(c.template, None)
-        self._by_len[len(c.tokens)].remove(c)
-
-    def _retemplate(self, c: _Cluster, tokens: list[str], fixed: bool,
-                    word_var: int | None = None) -> _Cluster:
-        """Give cluster ``c`` a more general template; merge into an equal one if it exists."""
-        if not fixed:
-            tokens = collapse(tokens)
-        template = "".join(tokens)
-        wv = c.word_vars | {word_var} if word_var is not None and fixed else c.word_vars
-        if template == c.template:
-            c.word_vars = wv
-            return c
-        self._unindex(c)
-        other = self._by_text.get(template)
-        if other is not None:
-            other.word_vars = other.word_vars | wv
-            other.size += c.size
-            c.merged_into = other
-            self._aliases[c.id] = other.id
-            return other
-        new = _Cluster(tokens, "", c.size, fixed)
-        new.word_vars = wv if fixed else frozenset()
-        new.id = self._free_id(template)
-        c.merged_into = new
-        self._aliases[c.id] = new.id
-        self._index(new)
-        for key, v in list(self._by_skel.items()):
-            if v is c:
-                self._by_skel[key] = new
-        return new
 
     # -- persistence ------------------------------------------------------------------------
     def to_json(self) -> dict:
         """Plain-JSON state (templates, sizes, aliases, remembered masked messages, config)."""
-        return {
-            "format": STATE_FORMAT,
-            "config": {"sim_th": self.sim_th, "max_cache": self.max_cache,
-                       "skeleton_merge": self.skeleton_merge,
-                       "generalise_words": self.generalise_words,
-                       "word_var_min": self.word_var_min,
-                       "masking": self.masker_.to_json()},
-            "templates": [{"id": c.id, "template": c.template, "size": c.size,
-                           "fixed": c.fixed, "word_vars": sorted(c.word_vars)}
-                          for c in self._clusters.values()],
-            "votes": [[t, p, v] for (t, p), v in self._votes.items()],
-            "skeletons": [[list(k), _live(v).id] for k, v in self._by_skel.items()],
-            "aliases": dict(self._aliases),
-            "cache": {k: _live(v).id for k, v in self._cache.items()},
-        }
+        return miner_state.to_json(self)
 
     @classmethod
     def from_json(cls, state: dict) -> "TemplateMiner":
         """Rebuild a miner from :meth:`to_json` output."""
-        if not isinstance(state, dict) or state.get("format") != STATE_FORMAT:
-            raise ModelError(f"not a template miner state (expected format {STATE_FORMAT!r})")
-        try:
-            cfg = state["config"]
-            miner = cls(sim_th=float(cfg["sim_th"]), masker=Masker.from_json(cfg["masking"]),
-                        max_cache=int(cfg["max_cache"]), skeleton_merge=bool(cfg["skeleton_merge"]),
-                        generalise_words=bool(cfg.get("generalise_words", False)),
-                        word_var_min=int(cfg.get("word_var_min", 5)))
-            for item in state["templates"]:
-                c = _Cluster(tokenize(item["template"]), item["id"], int(item["size"]),
-                             bool(item["fixed"]))
-                c.template = item["template"]
-                c.word_vars = frozenset(int(i) for i in item.get("word_vars", ()))
-                miner._index(c)
-            miner._votes = {(t, int(p)): {str(k): int(n) for k, n in v.items()}
-                            for t, p, v in state.get("votes", ())}
-            miner._by_skel = {tuple(k): miner._clusters[cid] for k, cid in state["skeletons"]}
-            miner._aliases = dict(state["aliases"])
-            miner._cache = {k: miner._clusters[cid] for k, cid in state["cache"].items()}
-        except (KeyError, TypeError, ValueError) as exc:
-            raise ModelError(f"template miner state is damaged: {exc!r}") from None
-        return miner
+        return miner_state.from_json(cls, state)
 
     def save(self, path: str | os.PathLike) -> Path:
         """Write the state as JSON atomically (temporary file in the same folder + rename)."""
