@@ -86,7 +86,8 @@ def test_columnar_equals_record_path_on_loghub_samples(bench_data, tmp_path, mon
         assert rows == expected_rows(path, s["log_format"], year=2024), name
 
 
-def test_gzip_input_and_parquet_output(tmp_path):
+def test_gzip_input_and_parquet_output(tmp_path, monkeypatch):
+    monkeypatch.setattr(columnar, "BLOCK", 700)  # column-wise and record blocks mixed
     path = tricky_log(tmp_path)
     gz = tmp_path / "node.log.gz"
     gz.write_bytes(gzip.compress(path.read_bytes()))

@@ -29,7 +29,9 @@ LOG can be files or folders (read whole); gzip, bz2 and xz files are read transp
 
 Stack traces (Java, Python, Node) are attached to the record above them. Lines that fit no format are kept as records flagged "unparsed"; undecodable bytes are replaced and counted. Stamps without a year get --year (default: inferred), without a zone --tz (default UTC). The service is --service, else a field of the record, else the file name (orders.log -> orders).
 
-Examples: [bold]rca parse app.log[/] shows the top templates; [bold]rca parse logs/ --out events.csv --templates templates.csv --state miner.json[/] writes them.
+With --log-format the file is split column-wise (Arrow), which is the fast path for big files; --out x.parquet writes Parquet (timestamps typed) instead of CSV.
+
+Examples: [bold]rca parse app.log[/] shows the top templates; [bold]rca parse logs/ --out events.csv --templates templates.csv --state miner.json[/] writes them; [bold]rca parse hdfs.log.gz --log-format '<Date> <Time> <Pid> <Level> <Component>: <Content>' --out events.parquet[/].
 """
 
 
@@ -44,7 +46,8 @@ def parse(
     log_format: Optional[str] = typer.Option(
         None, "--log-format", help="Loghub format string, e.g. '<Date> <Time> <Level> <Content>'."),
     fmt: str = typer.Option("auto", "--format", help="auto, json, logfmt, syslog or text."),
-    out: Optional[Path] = typer.Option(None, "--out", help="Write one CSV row per record here."),
+    out: Optional[Path] = typer.Option(
+        None, "--out", help="Write one row per record here: CSV, or Parquet if it ends in .parquet."),
     templates: Optional[Path] = typer.Option(
         None, "--templates", help="Write the templates (id, template, count) as CSV here."),
     state: Optional[Path] = typer.Option(

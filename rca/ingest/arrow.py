@@ -130,11 +130,11 @@ def views(buf, arr, a, b):
 
 
 def repeat(value: str, n: int):
+    """``value`` ``n`` times, as a dictionary column (one string stored)."""
     import numpy as np
     pa = _arrow()
     return pa.DictionaryArray.from_arrays(from_numpy(np.zeros(n, np.int32), pa.int32()),
-                                          strings([value])).cast(
-        pa.string())
+                                          strings([value]))
 
 
 def per_value(column, fn, type_):

@@ -165,7 +165,16 @@ def _shapes(buf: bytes, starts, parser):
     lines = pa.BinaryArray.from_buffers(pa.binary(), len(starts),
                                         [None, pa.py_buffer(offsets), pa.py_buffer(shaped)])
     enc = lines.dictionary_encode()
-    info = [_shape_info(b, parser) for b in enc.dictionary.to_pylist()]
+    cache = parser.__dict__.setdefault("_shape_cache", {})  # shape -> info, across blocks
+    plan = parser._plans[0] if parser._plans else None
+    if len(cache) > 100_000:
+        cache.clear()
+    info = []
+    for raw in enc.dictionary.to_pylist():
+        hit = cache.get((raw, plan))
+        if hit is None:
+            hit = cache[raw, plan] = _shape_info(raw, parser)
+        info.append(hit)
     return to_numpy(enc.indices), info
 
 

@@ -51,6 +51,22 @@ def iso_timestamps(column):
     return strings(texts).take(enc.indices)
 
 
+#: Columns with few distinct values, written as dictionary columns (Parquet keeps them so).
+_DICT = ("source", "service", "host", "level", "template_id", "template")
+
+
+def _uniform(table):
+    """Every block with one schema: the low-cardinality columns as dictionaries, the rest
+    plain (a block may come column-wise or from records)."""
+    import pyarrow as pa
+
+    for k, name in enumerate(table.column_names):
+        col = table.column(name)
+        if name in _DICT and not pa.types.is_dictionary(col.type):
+            table = table.set_column(k, name, col.combine_chunks().dictionary_encode())
+    return table
+
+
 class EventWriter:
     """Write event tables to ``path``: Parquet when it ends in ``.parquet``, else CSV with a
     header row. Use as a context manager; :meth:`write` takes one table at a time."""
@@ -64,12 +80,10 @@ class EventWriter:
         return self
 
     def write(self, table) -> None:
-        import pyarrow as pa
-
+        table = _uniform(table)
         if self.parquet:
             import pyarrow.parquet as pq
 
-            table = table.set_column(7, "template", table.column("template").cast(pa.string()))
             if self._writer is None:
                 self._writer = pq.ParquetWriter(self.path, table.schema)
             self._writer.write_table(table)
@@ -78,7 +92,6 @@ class EventWriter:
 
         ts = table.column("timestamp").combine_chunks()
         table = table.set_column(2, "timestamp", iso_timestamps(ts))
-        table = table.set_column(7, "template", table.column("template").cast(pa.string()))
         if self._writer is None:
             self._writer = pcsv.CSVWriter(self.path, table.schema)
         self._writer.write_table(table)
