@@ -176,3 +176,23 @@ def test_cache_limit_bounds_memory():
     for k in range(200):
         miner.add(f"worker w{'x' * (k % 50)} state {'y' * k} ready")
     assert len(miner._cache) <= 8 and len(miner._fast) <= 8
+
+
+def test_variable_length_list_becomes_one_variable_on_evidence():
+    from rca.templates import TemplateMiner
+
+    miner = TemplateMiner()
+    first = miner.add("nodes down: 10.0.0.1 10.0.0.2 10.0.0.3")
+    assert first.template == "nodes down: <*> <*> <*>"  # one length seen: items kept
+    second = miner.add("nodes down: 10.0.0.4 10.0.0.5 10.0.0.6 10.0.0.7 10.0.0.8")
+    assert second.template == "nodes down: <*>"
+    assert miner.resolve(first.template_id) == second.template_id  # the old id follows
+    assert miner.add("nodes down: 10.1.1.1 10.1.1.2 10.1.1.3 10.1.1.4").template_id == \
+        second.template_id
+    # a list whose length never varies keeps its slots: a different item is another event
+    a = miner.add("Fan speeds ( 3552 3534 3375 **** 3515 3479 )")
+    b = miner.add("Fan speeds ( 3552 3534 3375 3405 3515 3479 )")
+    assert a.template_id != b.template_id
+    again = TemplateMiner.from_json(miner.to_json())
+    assert again.match("nodes down: 10.2.2.2 10.2.2.3 10.2.2.4 10.2.2.5 10.2.2.6 10.2.2.7") \
+        .template_id == second.template_id

@@ -12,7 +12,7 @@ import re
 
 from rca.templates.cluster import Cluster, live
 from rca.templates.masking import WILDCARD
-from rca.templates.tokens import DELIMS, align, is_word, skeleton
+from rca.templates.tokens import DELIMS, align, collapse_list, is_word, skeleton
 
 _ALNUM = re.compile(r"[A-Za-z0-9]|<\*>")
 _ALPHA = re.compile(r"[A-Za-z]+[.!?;+\-*]?")
@@ -128,3 +128,22 @@ class Grouping:
         if merged == c.tokens:
             return c
         return self._retemplate(c, merged, fixed=c.fixed and len(merged) == len(tokens))
+
+    def _list_merge(self, tokens: list[str]) -> Cluster | None:
+        """Evidence that a list has a variable length: a template equal to the message once
+        each one's run of >= ``list_min`` equal ``<*>`` items is collapsed to one ``<*>``, but
+        with another number of items. Both become the collapsed template. (A message whose
+        list never changes length keeps its items: ``( <*> <*> **** <*> )`` stays apart.)"""
+        short = collapse_list(tokens, self.list_min)
+        if short == tokens:
+            return None
+        key = "".join(short)
+        other = self._by_list.get(key)
+        if other is None:  # (_new registers the new template under this key)
+            return None
+        other = live(other)
+        if other.template == key:
+            return other
+        merged = self._retemplate(other, short, fixed=False)
+        self._by_list[key] = merged
+        return merged

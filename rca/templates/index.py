@@ -5,7 +5,7 @@ ids, and re-templating with aliases (an old id resolves to the template that rep
 from __future__ import annotations
 
 from rca.templates.cluster import Cluster, template_id
-from rca.templates.tokens import collapse, skeleton
+from rca.templates.tokens import collapse, collapse_list, skeleton
 
 
 class TemplateIndex:
@@ -34,6 +34,10 @@ class TemplateIndex:
         template = "".join(tokens)
         c = Cluster(tokens, self._free_id(template))
         self._index(c)
+        if self.list_min:  # found again by a message with another number of list items
+            short = collapse_list(tokens, self.list_min)
+            if short != tokens:
+                self._by_list.setdefault("".join(short), c)
         return c
 
     def _free_id(self, template: str) -> str:

@@ -17,13 +17,14 @@ def to_json(miner) -> dict:
         "config": {"sim_th": miner.sim_th, "max_cache": miner.max_cache,
                    "skeleton_merge": miner.skeleton_merge,
                    "generalise_words": miner.generalise_words,
-                   "word_var_min": miner.word_var_min,
+                   "word_var_min": miner.word_var_min, "list_min": miner.list_min,
                    "masking": miner.masker_.to_json()},
         "templates": [{"id": c.id, "template": c.template, "size": c.size,
                        "fixed": c.fixed, "word_vars": sorted(c.word_vars)}
                       for c in miner._clusters.values()],
         "votes": [[t, p, v] for (t, p), v in miner._votes.items()],
         "skeletons": [[list(k), live(v).id] for k, v in miner._by_skel.items()],
+        "lists": {k: live(v).id for k, v in miner._by_list.items()},
         "aliases": dict(miner._aliases),
         "cache": {k: live(v).id for k, v in miner._cache.items()},
     }
@@ -38,7 +39,8 @@ def from_json(cls, state: dict):
         miner = cls(sim_th=float(cfg["sim_th"]), masker=Masker.from_json(cfg["masking"]),
                     max_cache=int(cfg["max_cache"]), skeleton_merge=bool(cfg["skeleton_merge"]),
                     generalise_words=bool(cfg.get("generalise_words", False)),
-                    word_var_min=int(cfg.get("word_var_min", 5)))
+                    word_var_min=int(cfg.get("word_var_min", 5)),
+                    list_min=int(cfg.get("list_min", 0)))
         for item in state["templates"]:
             c = Cluster(tokenize(item["template"]), item["id"], int(item["size"]),
                          bool(item["fixed"]))
@@ -49,6 +51,7 @@ def from_json(cls, state: dict):
                         for t, p, v in state.get("votes", ())}
         miner._by_skel = {tuple(k): miner._clusters[cid] for k, cid in state["skeletons"]}
         miner._aliases = dict(state["aliases"])
+        miner._by_list = {k: miner._clusters[cid] for k, cid in state.get("lists", {}).items()}
         miner._cache = {k: miner._clusters[cid] for k, cid in state["cache"].items()}
     except (KeyError, TypeError, ValueError) as exc:
         raise ModelError(f"template miner state is damaged: {exc!r}") from None

@@ -8,6 +8,10 @@ token of their own. Joining the tokens gives the template text back.
 ['connected', ' ', 'to', ' ', '<*>', ':', '<*>', ' ', '(', 'attempt', ' ', '<*>', ')']
 >>> skeleton(tokenize("user <*> logged in, took <*>"))
 ('user', 'logged', 'in', 'took')
+>>> "".join(collapse_list(tokenize("called by <*> <*> <*> <*>")))
+'called by <*>'
+>>> "".join(collapse_list(tokenize("peers: <*>:<*>, <*>:<*>, <*>:<*> ok")))
+'peers: <*> ok'
 """
 
 from __future__ import annotations
@@ -48,6 +52,37 @@ def collapse(tokens: list[str]) -> list[str]:
             continue
         out.append(t)
     return out
+
+
+_LIST_SEPS = frozenset((" ", ",", ";"))
+
+
+def collapse_list(tokens: list[str], min_items: int = 3, max_item: int = 6) -> list[str]:
+    """A run of ``min_items`` or more equal items holding a ``<*>``, separated by spaces,
+    commas or semicolons (``<*> <*> <*>``, ``node-<*> <*> <ok> node-<*> <*> <ok> ...``), becomes
+    ONE ``<*>``: a variable-length list is one variable, not one template per length. The run
+    that ends last in the message is collapsed (lists trail messages)."""
+    for end in range(len(tokens), 0, -1):  # the list may be followed by closing words
+        if tokens[end - 1] in _LIST_SEPS:
+            continue
+        for size in range(1, max_item + 1):
+            item = tokens[end - size:end]
+            if end - size <= 0 or item[0] in _LIST_SEPS or not any(WILDCARD in t for t in item):
+                continue
+            sep = end - size  # the separator before the last item: 1 or 2 separator tokens
+            while sep > 0 and end - size - sep < 2 and tokens[sep - 1] in _LIST_SEPS:
+                sep -= 1
+            sep_toks = tokens[sep:end - size]
+            if not sep_toks:
+                continue
+            unit = size + len(sep_toks)
+            k, start = 1, end - size
+            while start - unit >= 0 and tokens[start - len(sep_toks):start] == sep_toks \
+                    and tokens[start - unit:start - len(sep_toks)] == item:
+                k, start = k + 1, start - unit
+            if k >= min_items:
+                return tokens[:start] + [WILDCARD] + tokens[end:]
+    return tokens
 
 
 def align(a: list[str], b: list[str], skel: tuple[str, ...]) -> list[str] | None:
