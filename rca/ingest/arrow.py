@@ -17,7 +17,7 @@ from typing import Iterator
 
 #: The record columns of a table, in order (``line`` int64, ``timestamp`` timestamp[us, UTC]).
 COLUMNS = ("source", "line", "timestamp", "service", "host", "level", "message", "flags")
-ROWS = 1 << 16  # records per table when records are gathered into tables
+ROWS = 1 << 13  # records per table when records are gathered into tables
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _US = datetime.resolution  # one microsecond (timedelta // timedelta -> int)
 
@@ -84,6 +84,17 @@ def from_numpy(values, type_):
     return arr if raw == type_ else arr.cast(type_)
 
 
+class Block:
+    """One block of records: ``table`` (:data:`COLUMNS`) and, when the reader grouped the
+    lines by digit shape, ``shapes`` (a shape number per row), ``keys`` (the digit shape of
+    each number's message) and ``messages`` (row -> message, decoded on demand)."""
+
+    __slots__ = ("table", "shapes", "keys", "messages")
+
+    def __init__(self, table, shapes=None, keys=None, messages=None):
+        self.table, self.shapes, self.keys, self.messages = table, shapes, keys, messages
+
+
 class TextSpans:
     """Row -> message text, sliced and decoded only when asked for."""
 
@@ -97,6 +108,20 @@ class TextSpans:
 
     def __len__(self) -> int:
         return len(self.a)
+
+
+def conform(table, schema):
+    """``table`` with ``schema``'s column types (dictionary columns encoded, others cast)."""
+    pa = _arrow()
+    cols = []
+    for field in schema:
+        col = table.column(field.name)
+        if col.type != field.type:
+            col = col.combine_chunks()
+            col = col.dictionary_encode() if pa.types.is_dictionary(field.type) \
+                else col.cast(field.type)
+        cols.append(col)
+    return pa.table(cols, schema=schema)
 
 
 def views(buf, arr, a, b):

@@ -21,33 +21,23 @@ import re
 from pathlib import Path
 from typing import Iterator
 
-from rca.ingest.arrow import (COLUMNS, TextSpans, _arrow, from_numpy, micros, per_value,
-                              record_tables, repeat, strings, to_numpy, views)
+from rca.ingest.arrow import (COLUMNS, Block, TextSpans, _arrow, from_numpy, micros,
+                              per_value, record_tables, repeat, strings, to_numpy, views)
+from rca.ingest.exact import ODD_LINE, START, merge, slow_block, slow_lines
 from rca.ingest.levels import normalize_level
-from rca.ingest.reader import AUTO, MAX_LINE, ReadStats, assemble, read_records
+from rca.ingest.reader import AUTO, MAX_LINE, ReadStats, read_records
 from rca.ingest.sniff import FAMILIES, make_parser
 from rca.ingest.source import expand_paths, open_binary, service_from_path
 from rca.ingest.timestamps import TimeParser
 
 _SHAPE = bytes.maketrans(b"123456789", b"000000000")  # every digit -> 0
 
-BLOCK = 4 << 20  # bytes read at a time
+BLOCK = 1 << 20  # bytes read at a time
 _SAFE_LEN = 4096  # longer lines take the record path (its regex fallback stops there)
 
 
 def is_loghub_format(log_format: str | None) -> bool:
     return log_format not in AUTO and log_format not in FAMILIES
-
-
-class Block:
-    """One block of records: ``table`` (:data:`COLUMNS`) and, when the reader grouped the
-    lines by digit shape, ``shapes`` (a shape number per row), ``keys`` (the digit shape of
-    each number's message) and ``messages`` (row -> message, decoded on demand)."""
-
-    __slots__ = ("table", "shapes", "keys", "messages")
-
-    def __init__(self, table, shapes=None, keys=None, messages=None):
-        self.table, self.shapes, self.keys, self.messages = table, shapes, keys, messages
 
 
 def read_tables(paths, log_format: str | None = None, service: str | None = None,
@@ -113,7 +103,7 @@ def _file_blocks(path: Path, parser, service, stats, max_line):
                 break
 
 
-_BLANK, _START, _ODD_LINE = 0, 1, 2
+_BLANK = 0
 
 
 def _block(data: bytes, lineno: int, last: bool, parser, source, service, default, stats,
@@ -124,7 +114,7 @@ def _block(data: bytes, lineno: int, last: bool, parser, source, service, defaul
     try:
         data.decode("utf-8")
     except UnicodeDecodeError:  # the record path replaces and counts bad bytes
-        return _slow_block(data, lineno, parser, source, service, default, stats, max_line)
+        return slow_block(data, lineno, parser, source, service, default, stats, max_line)
     buf = data if data.endswith(b"\n") else data + b"\n"
     arr = np.frombuffer(buf, np.uint8)
     ends = np.flatnonzero(arr == 10)
@@ -134,25 +124,24 @@ def _block(data: bytes, lineno: int, last: bool, parser, source, service, defaul
     kind = np.array([i[0] for i in info], np.int8)[shapes]
     n = len(ends)
     if not last:  # stop before the last record start: what follows may continue it
-        begins = np.flatnonzero(kind == _START)
+        begins = np.flatnonzero(kind == START)
         if len(begins) < 2:
             return None, 0, 0
         n = int(begins[-1])
     used = int(starts[n]) if n < len(ends) else len(data)
-    if (kind[:n] == _ODD_LINE).any():  # a line the shape split cannot decide: exact path
-        out, _, _ = _slow_block(data[:used], lineno, parser, source, service, default, stats,
-                                max_line)
-        return out, used, n
-    keep = np.flatnonzero(kind[:n] == _START)
-    block = _fast_rows(buf, arr, starts[keep], shapes[keep], info, lineno + keep, parser,
-                       source, service, default)
-    if block is None:
-        out, _, _ = _slow_block(data[:used], lineno, parser, source, service, default, stats,
-                                max_line)
-        return out, used, n
-    stats.lines += n
-    stats.records += len(keep)
-    return block, used, n
+    kind, bounds = kind[:n], np.append(starts[:n], used)
+    slow_line = slow_lines(kind)
+    keep = np.flatnonzero((kind == START) & ~slow_line)
+    fast = _fast_rows(buf, arr, starts[keep], shapes[keep], info, lineno + keep, parser,
+                      source, service, default) if len(keep) else None
+    if fast is None and len(keep):  # a stamp needs another field plan: all exactly
+        slow_line[:] = True
+    edges = np.flatnonzero(np.diff(np.concatenate(([0], slow_line.view(np.int8), [0]))))
+    slow = [slow_block(data[bounds[a]:bounds[b]], lineno + int(a), parser, source, service,
+                        default, stats, max_line)[0] for a, b in zip(edges[::2], edges[1::2])]
+    stats.lines += n - int(slow_line.sum())
+    stats.records += len(keep) if fast is not None else 0
+    return merge(fast if not slow_line.all() else None, slow), used, n
 
 
 def _shapes(buf: bytes, starts, parser):
@@ -167,7 +156,7 @@ def _shapes(buf: bytes, starts, parser):
     enc = lines.dictionary_encode()
     cache = parser.__dict__.setdefault("_shape_cache", {})  # shape -> info, across blocks
     plan = parser._plans[0] if parser._plans else None
-    if len(cache) > 100_000:
+    if len(cache) > 8192:  # (lines of ever new shapes: keep the cache small)
         cache.clear()
     info = []
     for raw in enc.dictionary.to_pylist():
@@ -188,10 +177,10 @@ def _shape_info(raw: bytes, parser) -> tuple:
     if not text or text.isspace():
         return (_BLANK,)
     if len(text) > _SAFE_LEN or text[0] in " \t" or _ODD_PY.search(text):
-        return (_ODD_LINE,)
+        return (ODD_LINE,)
     m = parser._fast.match(text) or parser._slow.match(text)
     if m is None:
-        return (_ODD_LINE,)
+        return (ODD_LINE,)
 
     def span(name):
         a, b = m.span(name)
@@ -208,10 +197,10 @@ def _shape_info(raw: bytes, parser) -> tuple:
         used = [k for k in parser._plans[0] if m.group(k)]
         for x, y in zip(used, used[1:]):
             if text[m.end(x):m.start(y)] != " ":
-                return (_ODD_LINE,)  # joined with one space: only exact when they are
+                return (ODD_LINE,)  # joined with one space: only exact when they are
         when = (span(used[0])[0], span(used[-1])[1]) if used else (0, 0)
     c = spans[parser._content] or (0, 0)
-    return (_START, spans, when, raw[c[0]:c[1]])
+    return (START, spans, when, raw[c[0]:c[1]])
 
 
 def _fast_rows(buf, arr, starts, shapes, info, lines, parser, source, service, default):
@@ -265,37 +254,8 @@ def _fast_rows(buf, arr, starts, shapes, info, lines, parser, source, service, d
     table = pa.table([repeat(source, n), from_numpy(lines.astype(np.int64), pa.int64()), ts, svc, host, level,
                       pc.coalesce(message, strings([""])[0]), pa.nulls(n, pa.string())],
                      names=COLUMNS)
-    keys = [info[k][3] if info[k][0] == _START else b"" for k in range(len(info))]
+    keys = [info[k][3] if info[k][0] == START else b"" for k in range(len(info))]
     content = np.array([lookup[int(k)][1][parser._content] or (0, 0) if int(k) in lookup
                         else (0, 0) for k in range(len(info))], np.int64).reshape(-1, 2)
     return Block(table, shapes, keys,
                  TextSpans(buf, starts + content[shapes, 0], starts + content[shapes, 1]))
-
-
-def _slow_block(data, lineno, parser, source, service, default, stats, max_line):
-    """A block through the record path (exact, per line)."""
-    raw_lines = data.split(b"\n")
-    if data.endswith(b"\n"):
-        raw_lines.pop()
-    max_bytes = max_line * 4
-    stats.lines += len(raw_lines)
-    items = []
-    for k, raw in enumerate(raw_lines):
-        cut = len(raw) > max_bytes
-        if cut:
-            raw = raw[:max_bytes]
-        try:
-            text, bad = raw.decode("utf-8"), False
-        except UnicodeDecodeError:
-            text = raw.decode("utf-8", "replace")
-            if cut:
-                text = text.rstrip("\ufffd")
-            errors = text.count("\ufffd") - raw.count(b"\xef\xbf\xbd")
-            bad = errors > 0
-            stats.decode_errors += max(errors, 0)
-        items.append((lineno + k, text.rstrip("\r\n"), bad, cut))
-    records = assemble(iter(items), source, parser, [], service, default, stats, max_line)
-    tables = list(record_tables(records))
-    pa = _arrow()
-    table = pa.concat_tables(tables) if tables else None
-    return (Block(table) if table is not None else None), len(data), len(raw_lines)

@@ -97,7 +97,7 @@ class TemplateMiner(Grouping, TemplateIndex):
 
     def __init__(self, sim_th: float = 0.6, masker: Masker | None = None,
                  max_cache: int = 100_000, skeleton_merge: bool = True,
-                 generalise_words: bool = False, word_var_min: int = 5, list_min: int = 3):
+                 generalise_words: bool = False, word_var_min: int = 5, list_min: int = 2):
         self.sim_th = sim_th
         self.masker = masker
         self.max_cache = max_cache
