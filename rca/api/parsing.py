@@ -37,14 +37,6 @@ def events_frame(events, miner=None):
     return build(events, miner=miner)
 
 
-def _csv_row(ev) -> tuple:
-    """One ``EVENT_COLUMNS`` row of the ``rca parse --out`` CSV."""
-    r = ev.record
-    return (r.source, r.line, r.timestamp.isoformat() if r.timestamp else "", r.service,
-            r.host or "", r.level or "", ev.template_id, ev.template, r.message,
-            ",".join(r.flags))
-
-
 class ParseResult:
     """What :func:`parse_to_files` learnt: read counts, records per (current) template id,
     template texts, and the earlier ids each template had before it was generalised."""
@@ -72,55 +64,50 @@ class ParseResult:
 
 def parse_to_files(paths, out=None, templates_out=None, state=None, log_format=None,
                    service=None, year=None, tz="UTC", on_record=None):
-    """The ``rca parse`` job, streaming: write one CSV row per record to ``out`` as it is read,
-    then the templates (``id,template,count,aliases``) to ``templates_out``; learn into the
-    miner saved at ``state`` (loaded first when the file exists).
+    """The ``rca parse`` job, block by block: records are read as Arrow tables
+    (:func:`rca.ingest.columnar.read_tables`; with a Loghub format string the lines are split
+    column-wise), templated (:func:`rca.templates.table.add_templates`, the same ids as
+    ``TemplateMiner.add`` line by line) and written to ``out`` (CSV, or Parquet when it ends in
+    ``.parquet``); then the templates (``id,template,count,aliases``) go to ``templates_out``;
+    the miner is the one saved at ``state`` (loaded first when the file exists), saved after.
 
-    Memory stays flat: rows are written as they come; only per-template counts are kept.
-    ``on_record(stats)`` is called every 4,096 records (progress). Returns a
+    Memory stays flat: one block at a time; only per-template counts are kept.
+    ``on_record(stats)`` is called after every block (progress). Returns a
     :class:`ParseResult`.
     """
-    from rca.features.events import EVENT_COLUMNS
     from rca.ingest import ReadStats
+    from rca.ingest.columnar import read_tables
     from rca.templates import TemplateMiner
+    from rca.templates.table import EVENT_COLUMNS, EventWriter, add_templates
 
     state_path = Path(state) if state else None
     miner = (TemplateMiner.load(state_path) if state_path and state_path.exists()
              else TemplateMiner())
     stats = ReadStats()
-    events = parse_events(paths, log_format=log_format, miner=miner, stats=stats,
-                          service=service, year=year, tz=tz)
-    counts = _write_events(events, out, EVENT_COLUMNS, stats, on_record)
+    blocks = read_tables(paths, log_format=log_format, service=service, year=year, tz=tz,
+                         stats=stats)
+    counts: dict[str, int] = {}
+    writer = EventWriter(out, EVENT_COLUMNS) if out else None
+    try:
+        for block in blocks:
+            table = add_templates(miner, block, EVENT_COLUMNS)
+            for item in table.column("template_id").value_counts().to_pylist():
+                counts[item["values"]] = counts.get(item["values"], 0) + item["counts"]
+            if writer is not None:
+                writer.write(table)
+            if on_record is not None:
+                on_record(stats)
+    finally:
+        if writer is not None:
+            writer.close()
+    if on_record is not None:
+        on_record(stats)
     result = _result(miner, stats, counts)
     if templates_out:
         result.write_templates(templates_out)
     if state_path:
         miner.save(state_path)
     return result
-
-
-def _write_events(events, out, header, stats, on_record) -> dict[str, int]:
-    """Stream ``events`` to the CSV ``out`` (if any); counts per template id as handed out."""
-    counts: dict[str, int] = {}
-    fh = open(out, "w", newline="", encoding="utf-8") if out else None
-    try:
-        writerow = csv.writer(fh).writerow if fh else None
-        if writerow:
-            writerow(header)
-        n = 0
-        for ev in events:
-            counts[ev.template_id] = counts.get(ev.template_id, 0) + 1
-            if writerow:
-                writerow(_csv_row(ev))
-            n += 1
-            if on_record is not None and not n & 4095:
-                on_record(stats)
-    finally:
-        if fh:
-            fh.close()
-    if on_record is not None:
-        on_record(stats)
-    return counts
 
 
 def _result(miner, stats, counts: dict[str, int]) -> ParseResult:

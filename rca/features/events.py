@@ -22,11 +22,12 @@ from typing import Iterable, Iterator
 
 import pandas as pd
 
+# EVENT_COLUMNS, the columns of an events frame in order, has its home in the earliest stage
+# that needs it: the parse writer (rca.templates.table). Re-exported here.
+from rca.templates.table import EVENT_COLUMNS
 from rca.types import Event, Record
 
-#: Columns of an events frame (and of the CSV ``rca parse --out`` writes), in order.
-EVENT_COLUMNS: tuple[str, ...] = ("source", "line", "timestamp", "service", "host", "level",
-                                  "template_id", "template", "message", "flags")
+__all__ = ["EVENT_COLUMNS", "events_frame", "events_from_records"]
 
 
 def events_from_records(records: Iterable[Record], miner) -> Iterator[Event]:

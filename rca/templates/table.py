@@ -13,16 +13,18 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from rca.ingest.columnar import from_numpy, strings
+from rca.ingest.arrow import from_numpy, strings
 
-EVENT_COLUMNS = ("source", "line", "timestamp", "service", "host", "level", "template_id",
-                 "template", "message", "flags")
+#: Columns of an event row, in order: what ``rca parse --out`` writes and the events frame
+#: (:mod:`rca.features.events`) holds.
+EVENT_COLUMNS: tuple[str, ...] = ("source", "line", "timestamp", "service", "host", "level",
+                                  "template_id", "template", "message", "flags")
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
-def add_templates(miner, block):
-    """The block's table (record columns) with ``template_id`` and ``template``, in
-    :data:`EVENT_COLUMNS` order (``block``: a :class:`rca.ingest.columnar.Block`)."""
+def add_templates(miner, block, columns):
+    """The block's table (record columns) with ``template_id`` and ``template``, as
+    ``columns`` in that order (``block``: a :class:`rca.ingest.arrow.Block`)."""
     import pyarrow as pa
 
     table = block.table
@@ -36,7 +38,7 @@ def add_templates(miner, block):
     template = pa.DictionaryArray.from_arrays(indices, strings(texts))
     cols = {name: table.column(name) for name in table.column_names}
     cols["template_id"], cols["template"] = tid, template
-    return pa.table([cols[c] for c in EVENT_COLUMNS], names=list(EVENT_COLUMNS))
+    return pa.table([cols[c] for c in columns], names=list(columns))
 
 
 def iso_timestamps(column):
@@ -71,8 +73,9 @@ class EventWriter:
     """Write event tables to ``path``: Parquet when it ends in ``.parquet``, else CSV with a
     header row. Use as a context manager; :meth:`write` takes one table at a time."""
 
-    def __init__(self, path: str | Path):
+    def __init__(self, path: str | Path, columns):
         self.path = Path(path)
+        self.columns = tuple(columns)
         self.parquet = self.path.suffix.lower() == ".parquet"
         self._writer = None
 
@@ -90,8 +93,8 @@ class EventWriter:
             return
         import pyarrow.csv as pcsv
 
-        ts = table.column("timestamp").combine_chunks()
-        table = table.set_column(2, "timestamp", iso_timestamps(ts))
+        k = table.column_names.index("timestamp")
+        table = table.set_column(k, "timestamp", iso_timestamps(table.column(k).combine_chunks()))
         if self._writer is None:
             self._writer = pcsv.CSVWriter(self.path, table.schema)
         self._writer.write_table(table)
@@ -100,8 +103,9 @@ class EventWriter:
         if self._writer is None:  # no rows: still a file with the header / schema
             import pyarrow as pa
 
-            empty = pa.table({c: pa.nulls(0, pa.string()) for c in EVENT_COLUMNS})
-            self.write(empty.set_column(2, "timestamp", pa.nulls(0, pa.timestamp("us", "UTC"))))
+            empty = pa.table({c: pa.nulls(0, pa.string()) for c in self.columns})
+            k = self.columns.index("timestamp")
+            self.write(empty.set_column(k, "timestamp", pa.nulls(0, pa.timestamp("us", "UTC"))))
         self._writer.close()
 
     def __exit__(self, *exc) -> None:
