@@ -1,3 +1,3 @@
-from rca.cli.main import run
+from rca.cli.quick import run
 
 run()

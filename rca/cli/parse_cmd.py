@@ -10,7 +10,7 @@ import typer
 
 from rca.cli._common import err_console, handle_errors, out_console, show_progress
 
-FAMILIES = ("auto", "json", "logfmt", "syslog", "text")
+from rca.cli.quick import FAMILIES  # the --format choices (one home)
 
 HELP = r"""
 Parse log files into records and templates (error signatures).
