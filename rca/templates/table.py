@@ -96,7 +96,8 @@ class EventWriter:
         k = table.column_names.index("timestamp")
         table = table.set_column(k, "timestamp", iso_timestamps(table.column(k).combine_chunks()))
         if self._writer is None:
-            self._writer = pcsv.CSVWriter(self.path, table.schema)
+            self._writer = pcsv.CSVWriter(self.path, table.schema,
+                                          write_options=pcsv.WriteOptions(batch_size=8192))
         self._writer.write_table(table)
 
     def close(self) -> None:
