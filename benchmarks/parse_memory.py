@@ -170,8 +170,8 @@ def markdown(result: dict) -> str:
         f"Peak {result['max_peak_mb']:.1f} MB (bar < {result['bar_mb']:.0f} MB: "
         f"{'met' if result['under_bar'] else 'NOT met'}); growth from the smallest to the "
         f"largest file (same path) {result['growth_mb']:+.1f} MB "
-        f"({'flat' if result['flat'] else 'NOT flat'}). `rca parse FILE --out OUT.csv` as a "
-        "[--log-format F] as a subprocess, peak from os.wait4 ru_maxrss; wall time includes "
+        f"({'flat' if result['flat'] else 'NOT flat'}). `rca parse FILE --out OUT.csv "
+        "[--log-format F]` as a subprocess, peak from os.wait4 ru_maxrss; wall time includes "
         "interpreter start-up.")
     return "\n".join(lines)
 
