@@ -42,3 +42,31 @@ def run_cli(capsys):
         return code, out, err
 
     return _run
+
+
+@pytest.fixture()
+def raw_hdfs_config(tmp_path, bench_data):
+    """The first 3,000 raw HDFS lines and a training config over them (templates -> block
+    sessions -> invariants model): ``(raw_log_path, config_path)``."""
+    raw = tmp_path / "hdfs.log"
+    with open(bench_data / "hdfs" / "HDFS_first20000.log", encoding="utf-8") as src:
+        raw.write_text("".join(next(src) for _ in range(3000)))
+    cfg = tmp_path / "raw.toml"
+    cfg.write_text(f"""
+name = "hdfs_raw_small"
+[input]
+format = "log"
+path = "{raw}"
+log_format = "<Date> <Time> <Pid> <Level> <Component>: <Content>"
+normal_labels = ["Normal"]
+[windowing]
+kind = "session"
+id_pattern = 'blk_-?\\d+'
+labels_path = "${{RCA_BENCH_DATA}}/hdfs/HDFS_first20000_block_labels.csv"
+[model]
+kind = "invariants"
+[split]
+kind = "ratio"
+order = "random"
+""")
+    return raw, cfg

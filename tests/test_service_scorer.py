@@ -9,7 +9,7 @@ import pytest
 
 from rca.service.config import ServiceConfig
 from rca.service.store import connect
-from rca.service.worker import Scorer, Superseded
+from rca.service.scorer import Scorer, Superseded
 
 
 def _fill(db, n=600, t0=1_700_000_000.0):
@@ -45,7 +45,7 @@ def test_crash_between_steps_neither_loses_nor_double_counts(tmp_path):
     assert errors == 12  # every 50th line, counted once
     view = json.loads(con.execute("SELECT value FROM kv WHERE key='view'").fetchone()[0])
     fc = view["s0"]["forecasts"][0]
-    assert fc["series"] == "s0_mem" and fc["threshold"] == "memory"
+    assert fc["series"] == "s0_mem" and fc["limit"] == 0.8
     assert fc["seconds_to_threshold"] > 0  # rising memory: a time-to-threshold forecast
     # the first scorer was superseded: it may not write any more
     con.execute("INSERT INTO logs(received, ts, service, level, message) VALUES(1,1,'s0',"
@@ -74,3 +74,32 @@ def test_silent_service_raises_an_alarm_once(tmp_path):
     assert rows == 1
     inc = con.execute("SELECT body FROM incidents").fetchone()
     assert inc is not None and "hb" in json.loads(inc[0])["services"]
+
+
+def test_forecasts_count_from_the_data_time_and_flag_a_stale_series(tmp_path):
+    from datetime import datetime
+
+    from rca.service.store import Reader
+    from rca.service.view import reliability
+
+    db = tmp_path / "s.db"
+    con = connect(db)
+    t0 = 1_700_000_000.0  # November 2023: far from the wall clock
+    rows = [(t0, t0 + 60 * i, "s0_memory_percent", "s0", 50.0 + i) for i in range(20)]
+    rows += [(t0, t0 + 60 * i, "s1_cpu", "s1", 0.2) for i in range(5)]  # stops after 4 min
+    with con:
+        con.executemany("INSERT INTO metrics(received, ts, series, service, value) "
+                        "VALUES(?,?,?,?,?)", rows)
+    sc = Scorer(ServiceConfig(db=str(db), scorer="off")).open()
+    while sc.step():
+        pass
+    rel = reliability(Reader(db), sc.config.thresholds, sc.threshold)
+    mem = rel["predictions"]["s0"]["time_to_threshold"][0]
+    assert mem["value"] == 0.69 and mem["limit"] == 0.8  # percent read as a fraction
+    # +1 point a minute from 69 %: 0.8 is reached 11 minutes after the LAST SAMPLE
+    assert abs(mem["seconds_to_threshold"] - 660) < 1
+    eta = datetime.fromisoformat(mem["eta"].replace("Z", "+00:00")).timestamp()
+    assert abs(eta - (t0 + 19 * 60 + 660)) < 1
+    cpu = rel["predictions"]["s1"]["time_to_threshold"][0]
+    assert cpu["stale"] is True and "stale" in cpu["message"]
+    assert 0.0 <= rel["predictions"]["s0"]["failure_risk"] <= 1.0

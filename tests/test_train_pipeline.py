@@ -171,30 +171,10 @@ def test_predict_api_matches_cli_columns(tmp_path, hdfs_slice):
     assert set(scores["prediction"]) <= {0, 1}
 
 
-def test_raw_log_end_to_end_with_block_labels(tmp_path, bench_data, run_cli):
+def test_raw_log_end_to_end_with_block_labels(tmp_path, raw_hdfs_config, run_cli):
     """Raw HDFS lines -> templates -> block sessions -> model; predict re-parses raw lines with
     the template state saved in the model folder."""
-    raw = tmp_path / "hdfs.log"
-    with open(bench_data / "hdfs" / "HDFS_first20000.log", encoding="utf-8") as src:
-        raw.write_text("".join(next(src) for _ in range(3000)))
-    cfg = tmp_path / "raw.toml"
-    cfg.write_text(f"""
-name = "hdfs_raw_small"
-[input]
-format = "log"
-path = "{raw}"
-log_format = "<Date> <Time> <Pid> <Level> <Component>: <Content>"
-normal_labels = ["Normal"]
-[windowing]
-kind = "session"
-id_pattern = 'blk_-?\\d+'
-labels_path = "${{RCA_BENCH_DATA}}/hdfs/HDFS_first20000_block_labels.csv"
-[model]
-kind = "invariants"
-[split]
-kind = "ratio"
-order = "random"
-""")
+    raw, cfg = raw_hdfs_config
     code, out, err = run_cli("train", "--config", str(cfg), "--models-dir", str(tmp_path / "m"))
     assert code == 0, err
     folder = tmp_path / "m" / "hdfs_raw_small" / "v1"

@@ -4,7 +4,8 @@ Functions here only wire stages together; each stage's logic lives in its folder
 submodule per capability: :mod:`rca.api.parsing` (ingest + templates),
 :mod:`rca.api.models` (failure prediction), :mod:`rca.api.metrics` (online metrics),
 :mod:`rca.api.incidents` (incident analysis), :mod:`rca.api.fixes` (fix library, feedback),
-:mod:`rca.api.service` (scoring service, watchers). Every public name is re-exported here, so
+:mod:`rca.api.live` (what the service and watchers call: request bodies, online scoring,
+incident grouping and analysis), :mod:`rca.api.service` (scoring service, watchers). Every public name is re-exported here, so
 ``rca.api.X`` is the name to use. Importing the facade imports no stage: each function imports
 what it needs when called, so the CLI starts fast.
 """
@@ -14,16 +15,24 @@ from __future__ import annotations
 from rca.api.fixes import get_fix, list_fixes, load_fix_library, record_feedback, suggest_fixes
 from rca.api.incidents import (analysis_to_dict, analysis_to_html, analyze, list_scenarios,
                                simulate)
+from rca.api.live import (alarm_rule, analyze_records, check_model, count_log_body,
+                          count_metric_body, forecast_points, incident_id, infer_dependencies,
+                          log_window_scorer, metric_thresholds, online_detector, read_log_body,
+                          read_metric_body, silence_detector, template_miner)
 from rca.api.metrics import forecast_metrics, load_metrics, score_metrics
 from rca.api.models import predict_failures, predict_to_csv, train_model
 from rca.api.parsing import ParseResult, events_frame, parse_events, parse_to_files
-from rca.api.service import serve, service_app, service_config, watch
+from rca.api.service import local_monitor, serve, service_app, service_config, watch
 
-__all__ = ["ParseResult", "analysis_to_dict", "analysis_to_html", "analyze", "events_frame",
-           "forecast_metrics", "get_fix", "list_fixes", "list_scenarios", "load_fix_library",
-           "load_metrics", "parse_events", "parse_to_files", "predict_failures", "predict_to_csv",
-           "record_feedback", "score_metrics", "serve", "service_app", "service_config",
-           "simulate", "suggest_fixes", "train_model", "watch"]
+__all__ = ["ParseResult", "alarm_rule", "analysis_to_dict", "analysis_to_html", "analyze",
+           "analyze_records", "check_model", "count_log_body", "count_metric_body",
+           "events_frame", "forecast_metrics", "forecast_points", "get_fix", "incident_id",
+           "infer_dependencies", "list_fixes", "list_scenarios", "load_fix_library",
+           "load_metrics", "local_monitor", "log_window_scorer", "metric_thresholds",
+           "online_detector", "parse_events", "parse_to_files", "predict_failures",
+           "predict_to_csv", "read_log_body", "read_metric_body", "record_feedback",
+           "score_metrics", "serve", "service_app", "service_config", "silence_detector",
+           "simulate", "suggest_fixes", "template_miner", "train_model", "watch"]
 
 
 def __getattr__(name: str):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["serve", "service_app", "service_config", "watch"]
+__all__ = ["local_monitor", "serve", "service_app", "service_config", "watch"]
 
 
 def service_config(path=None, **overrides):
@@ -23,65 +23,28 @@ def service_app(config=None):
 def serve(config, log_level: str = "info", workers: int = 1) -> None:
     """Run the scoring service under uvicorn until interrupted. With ``workers`` > 1, that
     many processes ingest and serve reads, and one scorer process runs beside them."""
-    import uvicorn
+    from rca.service.server import run
 
-    app = service_app(config)
-    if workers <= 1:
-        uvicorn.run(app, host=config.host, port=config.port, log_level=log_level,
-                    limit_concurrency=1000, timeout_graceful_shutdown=10)
-        return
-    import json
-    import multiprocessing as mp
-    import os
-    from dataclasses import asdict
-
-    from rca.service.app import ENV_CONFIG
-    from rca.service.runtime import _scorer_process
-
-    os.environ[ENV_CONFIG] = json.dumps(asdict(config.with_(scorer="off")))
-    stop = None
-    proc = None
-    if config.scorer != "off":
-        ctx = mp.get_context("spawn")
-        stop = ctx.Event()
-        proc = ctx.Process(target=_scorer_process, args=(asdict(config), stop, os.getpid()),
-                           daemon=True)
-        proc.start()
-    try:
-        uvicorn.run("rca.service.app:app_from_env", factory=True, workers=workers,
-                    host=config.host, port=config.port, log_level=log_level,
-                    limit_concurrency=1000, timeout_graceful_shutdown=10)
-    finally:
-        if proc is not None:
-            stop.set()
-            proc.join(timeout=30)
+    run(config, log_level=log_level, workers=workers)
 
 
 def watch(logs=None, health=None, to=None, *, interval: float = 5.0, token=None,
-          state=None, db=None, max_iterations=None, stop=None, on_pass=None) -> int:
+          state=None, db=None, max_iterations=None, stop=None, on_pass=None,
+          settings=None) -> int:
     """Tail ``logs`` ({service: path}) and poll ``health`` ({service: url}); feed the service
-    at ``to`` or, without it, score in-process into ``db`` (default under the data dir).
-    Returns the number of passes made."""
-    import os
+    at ``to`` or, without it, score in-process into ``db`` (default under the data dir) with
+    the service's own scorer (``settings``: service settings such as ``silence_seconds``). ``on_pass(result)`` sees each pass (with ``incidents`` and
+    ``warming_up`` when in-process). Returns the number of passes made."""
+    from rca.watch.runner import run_watch
 
-    from rca.paths import data_dir
-    from rca.watch.runner import HttpSink, LocalSink, Watcher
+    return run_watch(logs or {}, health or {}, to=to, interval=interval, token=token,
+                     state=state, db=db, max_iterations=max_iterations, stop=stop,
+                     on_pass=on_pass, settings=settings)
 
-    if to:
-        sink = HttpSink(to, token or os.environ.get("RCA_TOKEN"))
-    else:
-        sink = LocalSink(db or data_dir() / "watch.sqlite3")
-    try:
-        w = Watcher(logs or {}, health or {}, sink, interval=interval, state_path=state)
-        if on_pass is not None and isinstance(sink, LocalSink):
-            user = on_pass
 
-            def on_pass(result):  # noqa: F811 - wrap to score after each pass
-                result["incidents"] = sink.score()
-                user(result)
-        elif isinstance(sink, LocalSink):
-            def on_pass(result):
-                sink.score()
-        return w.run(max_iterations=max_iterations, stop=stop, on_pass=on_pass)
-    finally:
-        sink.close()
+def local_monitor(db, **settings):
+    """The scoring service without HTTP: a :class:`rca.service.local.LocalMonitor` storing
+    into the SQLite file ``db`` and scoring in-process (what ``rca watch`` uses alone)."""
+    from rca.service.local import LocalMonitor
+
+    return LocalMonitor(db, **settings)

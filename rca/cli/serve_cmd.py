@@ -62,15 +62,25 @@ def register(app: typer.Typer) -> None:
         checks = parse_pairs(health, "--health")
         seconds = parse_interval(interval)
 
+        shown: dict[str, tuple] = {}
+
         def report(result: dict) -> None:
             line = f"{result['logs']} log lines, {result['checks']} health checks"
             if result["failed"]:
                 line += f", FAILING: {', '.join(result['failed'])}"
+            if result.get("warming_up"):
+                line += f"; warming up: {', '.join(sorted(result['warming_up']))}"
             out_console.print(line, soft_wrap=True)
-            for inc in result.get("incidents", [])[:3]:
-                top = inc["root_causes"][0]["service"] if inc.get("root_causes") else "?"
-                out_console.print(f"incident {inc['id']} ({inc['status']}): root cause {top}",
-                                  soft_wrap=True)
+            for inc in result.get("incidents", [])[:3]:  # only what changed since last said
+                top = inc["root_causes"][0] if inc.get("root_causes") else {}
+                fix = inc["suggestions"][0]["id"] if inc.get("suggestions") else None
+                said = (inc["status"], top.get("service"), fix)
+                if shown.get(inc["id"]) == said:
+                    continue
+                shown[inc["id"]] = said
+                out_console.print(f"incident {inc['id']} ({inc['status']}): root cause "
+                                  f"{top.get('service', 'not ranked yet')}"
+                                  + (f", suggested fix {fix}" if fix else ""), soft_wrap=True)
 
         passes = api.watch(logs, checks, to, interval=seconds, state=state, db=db,
                            max_iterations=1 if once else max_iterations, on_pass=report)

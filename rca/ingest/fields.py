@@ -8,7 +8,8 @@ json-file driver, GCP/Serilog.
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from rca.ingest.levels import normalize_level, otel_level, pino_level, syslog_level
 from rca.ingest.timestamps import TimeParser, epoch_to_datetime

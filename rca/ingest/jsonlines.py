@@ -5,7 +5,8 @@
 from __future__ import annotations
 
 import json
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from rca.ingest.fields import from_mapping
 from rca.ingest.timestamps import TimeParser
@@ -33,11 +34,12 @@ class JsonParser:
         if not isinstance(obj, dict):
             return None
         if "resourceLogs" in obj:
-            return list(_otlp(obj, self._times))
+            return list(otlp_records(obj, self._times))
         return from_mapping(obj, self._times)
 
 
-def _otlp(obj: Mapping[str, Any], times: TimeParser):
+def otlp_records(obj: Mapping[str, Any], times: TimeParser):
+    """The field tuples of every log record of an OTLP/JSON export object."""
     for rl in obj.get("resourceLogs") or ():
         resource = rl.get("resource") or {}
         for sl in rl.get("scopeLogs") or rl.get("instrumentationLibraryLogs") or ():

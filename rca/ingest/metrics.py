@@ -111,7 +111,7 @@ def _to_numeric(raw: pd.Series, stats: MetricStats) -> pd.Series:
     return num
 
 
-def _finish(long: pd.DataFrame, stats: MetricStats) -> pd.DataFrame:
+def finish_long(long: pd.DataFrame, stats: MetricStats) -> pd.DataFrame:
     """Sort by time (stable), count duplicates, unsorted steps and gaps; drop NaN values."""
     bad = long["timestamp"].isna()
     stats.bad_timestamps += int(bad.sum())
@@ -148,7 +148,7 @@ def wide_to_long(frame: pd.DataFrame, time_col: str, stats: MetricStats | None =
     long = pd.concat(parts, ignore_index=True)
     long["_row"] = np.tile(np.arange(len(frame)), len(series))
     long = long.sort_values("_row", kind="stable").drop(columns="_row")
-    return _finish(long.reset_index(drop=True), stats)
+    return finish_long(long.reset_index(drop=True), stats)
 
 
 def _read_csv(path: Path, time_col: str | None, stats: MetricStats) -> pd.DataFrame:
@@ -165,11 +165,11 @@ def _read_csv(path: Path, time_col: str | None, stats: MetricStats) -> pd.DataFr
         long = pd.DataFrame({"timestamp": parse_times(frame[tcol]),
                              "series": frame[lower["series"]].astype(str),
                              "value": _to_numeric(frame[lower["value"]], stats)})
-        return _finish(long, stats)
+        return finish_long(long, stats)
     return wide_to_long(frame, tcol, stats)
 
 
-_PROM_LINE = re.compile(
+PROM_LINE = re.compile(
     r"^(?P<name>[a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(?P<labels>.*)\})?\s+(?P<value>\S+)(?:\s+(?P<ts>-?\d+))?\s*$")
 _PROM_LABEL = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)\s*=\s*"((?:[^"\\]|\\.)*)"')
 
@@ -182,15 +182,15 @@ def series_name(name: str, labels: dict) -> str:
     return f"{name}{{{inner}}}" if inner else name
 
 
-def _read_exposition(text: str, path: Path, stats: MetricStats) -> pd.DataFrame:
-    now = pd.Timestamp(path.stat().st_mtime, unit="s", tz="UTC")
+def read_exposition(text: str, now: pd.Timestamp, stats: MetricStats) -> pd.DataFrame:
+    """Prometheus text exposition as a long frame; samples without a time get ``now``."""
     rows = []
     for line in text.splitlines():
         line = line.strip()
         if not line or line.startswith("#"):
             continue
         stats.rows += 1
-        m = _PROM_LINE.match(line)
+        m = PROM_LINE.match(line)
         if not m:
             stats.non_numeric += 1
             continue
@@ -204,10 +204,11 @@ def _read_exposition(text: str, path: Path, stats: MetricStats) -> pd.DataFrame:
             stats.nan += 1
         ts = pd.Timestamp(int(m["ts"]), unit="ms", tz="UTC") if m["ts"] else now
         rows.append((ts, series_name(m["name"], labels), value, labels))
-    return _finish(pd.DataFrame(rows, columns=["timestamp", "series", "value", "labels"]), stats)
+    return finish_long(pd.DataFrame(rows, columns=["timestamp", "series", "value", "labels"]), stats)
 
 
-def _read_query_range(doc: dict, path: Path, stats: MetricStats) -> pd.DataFrame:
+def read_query_range(doc: dict, path: Path | str, stats: MetricStats) -> pd.DataFrame:
+    """A Prometheus HTTP API ``query_range`` (or instant ``query``) response as a long frame."""
     data = doc.get("data", doc)
     result = data.get("result") if isinstance(data, dict) else None
     if not isinstance(result, list):
@@ -232,7 +233,7 @@ def _read_query_range(doc: dict, path: Path, stats: MetricStats) -> pd.DataFrame
             if np.isnan(value):
                 stats.nan += 1
             rows.append((ts, name, value, labels))
-    return _finish(pd.DataFrame(rows, columns=["timestamp", "series", "value", "labels"]), stats)
+    return finish_long(pd.DataFrame(rows, columns=["timestamp", "series", "value", "labels"]), stats)
 
 
 def read_metrics(path, time_col: str | None = None, stats: MetricStats | None = None) -> pd.DataFrame:
@@ -252,11 +253,12 @@ def read_metrics(path, time_col: str | None = None, stats: MetricStats | None = 
             doc = json.loads(path.read_text())
         except json.JSONDecodeError as exc:
             raise InputError(f"{path}: invalid JSON ({exc.msg})") from exc
-        return _read_query_range(doc, path, stats)
+        return read_query_range(doc, path, stats)
     first = next((ln for ln in head.splitlines() if ln.strip()), "")
     if first.startswith("# HELP") or first.startswith("# TYPE") or (
-            "," not in first and _PROM_LINE.match(first.strip() or "-")):
-        return _read_exposition(path.read_text(errors="replace"), path, stats)
+            "," not in first and PROM_LINE.match(first.strip() or "-")):
+        return read_exposition(path.read_text(errors="replace"),
+                               pd.Timestamp(path.stat().st_mtime, unit="s", tz="UTC"), stats)
     return _read_csv(path, time_col, stats)
 
 

@@ -80,9 +80,18 @@ def _records(files: list[Path], log_format, service, times, stats: ReadStats, ma
 
 
 def _read_file(path: Path, log_format, service, times, stats: ReadStats, max_line: int):
-    source = str(path)
-    default_service = service or service_from_path(path)
     lines = iter_lines(path, stats, max_line * 4)
+    yield from parse_lines(lines, str(path), service_from_path(path), log_format, service,
+                           times, stats, max_line)
+
+
+def parse_lines(lines, source: str, default_service: str, log_format, service, times,
+                stats: ReadStats, max_line: int = MAX_LINE) -> Iterator[Record]:
+    """Records of numbered lines ``(lineno, text, decode_error, cut)`` from ``source``: the
+    format sniffed on the first lines (or fixed by ``log_format``), continuation lines joined
+    to their record. Shared by files and in-memory bodies (:mod:`rca.ingest.body`)."""
+    default_service = service or default_service
+    lines = iter(lines)
     auto = log_format in AUTO
     if auto:
         head = first_lines(lines, SNIFF_LINES)

@@ -1,23 +1,38 @@
 """HTTP front of the scoring service: ``create_app(config)`` -> FastAPI (ASGI) app.
 
-Handlers only validate, call :class:`~rca.service.runtime.ServiceRuntime` or the store, and
-shape JSON; all work happens in the runtime, the writer and the scorer.
+Handlers only turn a request into a call of :class:`~rca.service.runtime.ServiceRuntime` or
+a query (:mod:`rca.service.queries`) and the result into a response. With a token set (always
+off loopback) every endpoint that returns log content or incidents requires
+``Authorization: Bearer <token>``; ``/healthz``, ``/readyz``, ``/v1/stats``, ``/metrics`` and
+the dashboard page itself (which holds no data) do not.
 """
 
+from __future__ import annotations
 
 import json
+import os
 import re
 import time
 from contextlib import asynccontextmanager
 from importlib import resources
 
+from fastapi import Depends, FastAPI, Header, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+
+from rca import api
+from rca.service import queries
 from rca.service.config import ServiceConfig
-from rca.service.payloads import epoch
-from rca.service.reliability import reliability
+from rca.service.models import Accepted, Feedback
 from rca.service.runtime import Rejected, ServiceRuntime
+from rca.service.view import reliability
 
 _REL = re.compile(r"^(\d+(?:\.\d+)?)([smhd])$")
 _STATIC = {"app.js": "text/javascript", "style.css": "text/css"}
+ENV_CONFIG = "RCA_SERVICE_CONFIG"
+IDEMPOTENCY = ("Batches with the same `Idempotency-Key` header are stored once: a client that "
+               "retries after a timeout or crash gets the first acknowledgement again "
+               "(`duplicate: true`).")
 
 
 def _since(value: str | None, default: float) -> float:
@@ -26,34 +41,34 @@ def _since(value: str | None, default: float) -> float:
         return default
     m = _REL.match(value.strip())
     if m:
-        mult = {"s": 1, "m": 60, "h": 3600, "d": 86400}[m.group(2)]
-        return time.time() - float(m.group(1)) * mult
-    return epoch(value, default)
+        return time.time() - float(m.group(1)) * {"s": 1, "m": 60, "h": 3600, "d": 86400}[
+            m.group(2)]
+    try:
+        return float(value)
+    except ValueError:
+        pass
+    from datetime import datetime, timezone
 
-
-ENV_CONFIG = "RCA_SERVICE_CONFIG"
+    try:
+        dt = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise Rejected(400, f"since must be epoch seconds, ISO 8601 or an age like 15m, "
+                            f"got {value!r}") from None
+    return (dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)).timestamp()
 
 
 def app_from_env():
-    """App factory for multi-process serving: the config comes as JSON in ``$RCA_SERVICE_CONFIG``
-    (set by :func:`rca.api.serve`; the scorer then runs once, in the parent)."""
-    import json as _json
-    import os
-
-    return create_app(ServiceConfig(**_json.loads(os.environ[ENV_CONFIG])))
+    """App factory for multi-process serving: the config comes as JSON in
+    ``$RCA_SERVICE_CONFIG`` (set by :func:`rca.service.server.run`)."""
+    return create_app(ServiceConfig(**json.loads(os.environ[ENV_CONFIG])))
 
 
 def create_app(config: ServiceConfig | None = None):
     """Build the ASGI app. Refuses (``ConfigError``) to serve off-loopback without a token."""
-    from fastapi import FastAPI, Request
-    from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
-
-    config = (config or ServiceConfig()).checked()
+    config = config or ServiceConfig()
     ServiceRuntime.check_security(config)
     if config.model_dir:
-        from rca.service.scoring import check_model
-
-        check_model(config.model_dir)  # ModelError before anything starts
+        api.check_model(config.model_dir)  # ModelError before anything starts
     rt = ServiceRuntime(config)
 
     @asynccontextmanager
@@ -65,164 +80,155 @@ def create_app(config: ServiceConfig | None = None):
             rt.stop()
 
     app = FastAPI(title="rca scoring service", version="1", lifespan=lifespan,
-                  docs_url="/docs", redoc_url=None)
+                  docs_url="/docs", redoc_url=None,
+                  description="Logs and metrics in; scores, incidents with ranked root causes "
+                              "and fixes out.")
     app.state.runtime = rt
 
     @app.exception_handler(Rejected)
     async def _rejected(request: Request, exc: Rejected):
         return JSONResponse({"error": exc.message}, status_code=exc.status, headers=exc.headers)
 
-    async def _body(request: Request) -> bytes:
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError):
+        msg = "; ".join(f"{'.'.join(map(str, e['loc'][1:])) or 'body'}: {e['msg']}"
+                        for e in exc.errors())
+        return JSONResponse({"error": msg}, status_code=400)
+
+    guarded, started = _guards(rt)
+    _ingest_routes(app, rt, config, guarded)
+    _read_routes(app, rt, config, guarded)
+    _ops_routes(app, rt, started)
+    return app
+
+
+def _guards(rt: ServiceRuntime):
+    """Dependencies: the token (when set) and a started service; and the latter alone."""
+
+    def started() -> None:
+        rt.require_started()
+
+    def token(authorization: str | None = Header(None)) -> None:
+        rt.authorize(authorization)
+
+    return [Depends(token), Depends(started)], [Depends(started)]
+
+
+def _ingest_routes(app, rt: ServiceRuntime, config: ServiceConfig, guarded) -> None:
+    async def body_of(request: Request) -> bytes:
         limit = config.max_body_bytes
         cl = request.headers.get("content-length")
-        if cl and cl.isdigit() and int(cl) > limit:
-            rt.counters[("rejected", "too_large")] += 1
+        size, chunks = int(cl) if cl and cl.isdigit() else 0, []
+        if size <= limit:
+            size = 0
+            async for chunk in request.stream():
+                size += len(chunk)
+                chunks.append(chunk)
+                if size > limit:
+                    break
+        if size > limit:
+            rt.metrics.reject("request", "too_large")
             raise Rejected(413, f"body larger than {limit} bytes")
-        chunks, size = [], 0
-        async for chunk in request.stream():
-            size += len(chunk)
-            if size > limit:
-                rt.counters[("rejected", "too_large")] += 1
-                raise Rejected(413, f"body larger than {limit} bytes")
-            chunks.append(chunk)
         return b"".join(chunks)
 
-    def _ready_store():
-        if not rt.started:
-            raise Rejected(503, "service not started")
-
-    # -- ingest --------------------------------------------------------------------------------
-    @app.post("/v1/logs", status_code=202)
-    async def post_logs(request: Request, service: str | None = None):
-        """Logs as a JSON array, NDJSON, OTLP/HTTP JSON, or plain text lines."""
-        rt.authorize(request.headers.get("authorization"))
-        _ready_store()
-        body = await _body(request)
-        res = await rt.ingest("logs", body, request.headers.get("content-type", ""), service)
+    async def ingest(kind: str, request: Request, service: str | None, key: str | None):
+        body = await body_of(request)
+        res = await rt.ingest(kind, body, request.headers.get("content-type", ""), service, key)
         return JSONResponse(res, status_code=202)
 
-    @app.post("/v1/metrics", status_code=202)
-    async def post_metrics(request: Request):
-        """Metric samples as JSON (samples or wide rows) or Prometheus text exposition."""
-        rt.authorize(request.headers.get("authorization"))
-        _ready_store()
-        body = await _body(request)
-        res = await rt.ingest("metrics", body, request.headers.get("content-type", ""), None)
-        return JSONResponse(res, status_code=202)
+    @app.post("/v1/logs", status_code=202, response_model=Accepted, dependencies=guarded,
+              description="Logs as a JSON array, NDJSON, one JSON object, OTLP/HTTP JSON or "
+                          "plain text lines (any layout `rca parse` reads). `service` names "
+                          "records without their own service field. " + IDEMPOTENCY)
+    async def post_logs(request: Request, service: str | None = None,
+                        idempotency_key: str | None = Header(None)):
+        return await ingest("logs", request, service, idempotency_key)
 
-    # -- incidents -----------------------------------------------------------------------------
-    def _feedback(incident_id: str) -> list[dict]:
-        return rt.reader.q("SELECT fix_id AS fix, resolved, note, created FROM feedback "
-                           "WHERE incident_id=? ORDER BY id", (incident_id,))
+    @app.post("/v1/metrics", status_code=202, response_model=Accepted, dependencies=guarded,
+              description="Metric samples: JSON samples `[{series, value, timestamp}]`, wide "
+                          "rows `[{time, carts_cpu, ...}]`, Prometheus text exposition or a "
+                          "query_range response. " + IDEMPOTENCY)
+    async def post_metrics(request: Request, idempotency_key: str | None = Header(None)):
+        return await ingest("metrics", request, None, idempotency_key)
 
-    @app.get("/v1/incidents")
+
+
+def _read_routes(app, rt: ServiceRuntime, config: ServiceConfig, guarded) -> None:
+    @app.get("/v1/incidents", dependencies=guarded,
+             description="Incidents, newest first, each with its ranked root causes, "
+                         "evidence and fix suggestions (the `rca analyze --json` shape).")
     async def list_incidents(status: str | None = None, limit: int = 50):
-        _ready_store()
-        limit = max(1, min(int(limit), 500))
-        if status:
-            rows = rt.reader.q("SELECT body FROM incidents WHERE status=? ORDER BY start DESC "
-                               "LIMIT ?", (status, limit))
-        else:
-            rows = rt.reader.q("SELECT body FROM incidents ORDER BY start DESC LIMIT ?",
-                               (limit,))
-        return {"incidents": [json.loads(r["body"]) for r in rows]}
+        return {"incidents": queries.incidents(rt.reader, status, limit)}
 
-    @app.get("/v1/incidents/{incident_id}")
+    @app.get("/v1/incidents/{incident_id}", dependencies=guarded,
+             description="One incident with the feedback given on it.")
     async def get_incident(incident_id: str):
-        _ready_store()
-        row = rt.reader.one("SELECT body FROM incidents WHERE id=?", (incident_id,))
-        if row is None:
+        body = queries.incident(rt.reader, incident_id)
+        if body is None:
             raise Rejected(404, f"no incident {incident_id}")
-        body = json.loads(row["body"])
-        body["feedback"] = _feedback(incident_id)
         return body
 
-    @app.post("/v1/incidents/{incident_id}/feedback", status_code=201)
-    async def post_feedback(incident_id: str, request: Request):
-        """``{"fix": "disk-full", "resolved": true, "note": "..."}``: what fixed it."""
-        rt.authorize(request.headers.get("authorization"))
-        _ready_store()
-        raw = await _body(request)
-        try:
-            doc = json.loads(raw or b"{}")
-        except ValueError:
-            raise Rejected(400, "feedback must be a JSON object") from None
-        if not isinstance(doc, dict) or not (doc.get("fix") or "resolved" in doc):
-            raise Rejected(400, "feedback needs 'fix' (a fix id) and/or 'resolved'")
-        fix = doc.get("fix")
-        if fix is not None and (not isinstance(fix, str) or len(fix) > 200):
-            raise Rejected(400, "'fix' must be a fix id")
-        if rt.reader.one("SELECT id FROM incidents WHERE id=?", (incident_id,)) is None:
+    @app.post("/v1/incidents/{incident_id}/feedback", status_code=201, dependencies=guarded,
+              description="Say what fixed an incident; later analyses suggest it for "
+                          "similar signatures.")
+    async def post_feedback(incident_id: str, fb: Feedback):
+        if queries.incident(rt.reader, incident_id) is None:
             raise Rejected(404, f"no incident {incident_id}")
-        note = str(doc.get("note") or "")[:2000]
-        if fix is not None:
-            rt.remember_fix(incident_id, fix)
-        rt.reader.execute("INSERT INTO feedback(incident_id, fix_id, resolved, note, created) "
-                          "VALUES(?,?,?,?,?)", (incident_id, fix,
-                                                int(bool(doc.get("resolved", True))), note,
-                                                time.time()))
-        return JSONResponse({"incident": incident_id, "feedback": _feedback(incident_id)},
+        if fb.fix is not None:
+            rt.remember_fix(incident_id, fb.fix)
+        queries.add_feedback(rt.reader, incident_id, fb.fix, fb.resolved, fb.note)
+        return JSONResponse({"incident": incident_id,
+                             "feedback": queries.feedback(rt.reader, incident_id)},
                             status_code=201)
 
-    # -- scores and the reliability view -------------------------------------------------------
-    @app.get("/v1/scores")
+    @app.get("/v1/scores", dependencies=guarded,
+             description="Anomaly scores and alarms per service and series since `since` "
+                         "(epoch seconds, ISO 8601 or an age such as `15m`; default: the "
+                         "hour before the newest score).")
     async def scores(service: str | None = None, since: str | None = None,
                      kind: str | None = None, limit: int = 5000):
-        _ready_store()
-        limit = max(1, min(int(limit), 50_000))
-        latest = rt.reader.one("SELECT max(ts) AS m FROM scores") or {}
-        default = (latest.get("m") or time.time()) - 3600
-        t0 = _since(since, default)
-        sql = "SELECT service, kind, name, ts, score, alarm, value FROM scores WHERE ts>=?"
-        args: list = [t0]
-        if service:
-            sql += " AND service=?"
-            args.append(service)
-        if kind:
-            sql += " AND kind=?"
-            args.append(kind)
-        sql += " ORDER BY ts DESC LIMIT ?"
-        args.append(limit)
-        rows = rt.reader.q(sql, args)
-        rows.reverse()
-        return {"since": t0, "scores": rows}
+        t0 = _since(since, (queries.latest_score_time(rt.reader) or time.time()) - 3600)
+        return {"since": t0, "scores": queries.scores(rt.reader, t0, service, kind, limit)}
 
-    @app.get("/reliability")
+    @app.get("/reliability", dependencies=guarded,
+             description="Per-service status, health checks against thresholds, recent error "
+                         "signatures, forecasts, detector warm-up and the overall status "
+                         "(never `up` while an incident is open).")
     async def get_reliability():
-        _ready_store()
-        return reliability(rt.reader, config.thresholds, rt.threshold, config.silence_seconds)
+        return reliability(rt.reader, config.thresholds, rt.threshold)
 
-    @app.get("/v1/stats")
+
+
+def _ops_routes(app, rt: ServiceRuntime, started) -> None:
+    @app.get("/v1/stats", dependencies=started,
+             description="Events stored and scored (counts only).")
     async def stats():
-        _ready_store()
         return rt.stats()
 
-    # -- operations ----------------------------------------------------------------------------
-    @app.get("/healthz")
+    @app.get("/healthz", description="Liveness.")
     async def healthz():
         return {"status": "ok"}
 
-    @app.get("/readyz")
+    @app.get("/readyz", description="Readiness: store, writer and scorer running.")
     async def readyz():
         ok, why = rt.ready()
         return JSONResponse({"ready": ok, "reason": why}, status_code=200 if ok else 503)
 
-    @app.get("/metrics")
+    @app.get("/metrics", dependencies=started,
+             description="Prometheus text exposition of the service's own counters.")
     async def metrics():
-        _ready_store()
-        return PlainTextResponse(rt.prometheus(), media_type="text/plain; version=0.0.4")
+        from rca.service.metrics import CONTENT_TYPE
 
-    # -- dashboard -----------------------------------------------------------------------------
+        return Response(rt.prometheus(), media_type=CONTENT_TYPE)
+
     static = resources.files("rca.service") / "static"
 
-    @app.get("/", response_class=HTMLResponse)
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     async def dashboard():
         return HTMLResponse((static / "index.html").read_text(encoding="utf-8"))
 
-    @app.get("/static/{name}")
+    @app.get("/static/{name}", include_in_schema=False)
     async def static_file(name: str):
         if name not in _STATIC:
             raise Rejected(404, "not found")
         return Response((static / name).read_bytes(), media_type=_STATIC[name])
-
-    return app

@@ -1,105 +1,100 @@
-"""Settings of the scoring service, read from an explicit YAML/JSON file or given in code."""
+"""Settings of the scoring service (a pydantic model), read from an explicit YAML/JSON file or
+given in code. Unknown keys and out-of-range values are field-level errors."""
 
 from __future__ import annotations
 
 import ipaddress
 import json
 import os
-from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from rca import api
 from rca.errors import ConfigError
 from rca.paths import data_dir
 
-#: Default health thresholds (issue 4): error rate, response time (ms), memory and CPU fractions.
-DEFAULT_THRESHOLDS: dict[str, float] = {
-    "error_rate": 0.01,
-    "response_time_ms": 1000.0,
-    "memory": 0.8,
-    "cpu": 0.7,
-}
+#: Health thresholds the service starts from, by metric kind (the one table,
+#: :mod:`rca.detect.kinds`); the ``thresholds`` setting overrides them by any name of a kind.
+DEFAULT_THRESHOLDS: dict[str, float] = api.metric_thresholds()
 
 
-@dataclass(frozen=True)
-class ServiceConfig:
-    """Everything ``create_app`` needs. Unknown keys in a config file are an error.
+class ServiceConfig(BaseModel):
+    """Everything ``create_app`` needs.
 
     >>> ServiceConfig(port=6000).port
     6000
     """
 
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
     host: str = "127.0.0.1"
-    port: int = 5050
+    port: int = Field(5050, ge=0, le=65535)
     db: str | None = None  # default: <data_dir>/service.sqlite3
     token: str | None = None  # else $RCA_TOKEN; required when host is not loopback
-    max_body_bytes: int = 8 * 1024 * 1024
-    max_line_bytes: int = 64 * 1024
-    queue_max_events: int = 200_000  # events accepted but not yet durably written
-    write_batch_events: int = 50_000  # most events one group commit writes
-    durable: str = "FULL"  # SQLite synchronous mode: FULL (fsync per commit) or NORMAL
-    scorer: str = "thread"  # thread | process | off
-    score_batch: int = 5000  # rows the scorer reads per step
-    bucket_seconds: float = 10.0  # log counts per service are scored per bucket of event time
-    alarm_threshold: float | None = None  # calibrated score of an alarm; None: the detector's
-    incident_gap_seconds: float = 300.0  # alarms further apart than this start a new incident
-    analysis_interval_seconds: float = 2.0  # least wall time between re-analyses of an incident
-    silence_seconds: float = 60.0  # a service silent longer than this (wall time) is anomalous
+    max_body_bytes: int = Field(8 * 1024 * 1024, gt=0)
+    max_line_bytes: int = Field(64 * 1024, ge=16)
+    queue_max_events: int = Field(200_000, gt=0)  # accepted, not yet durably written
+    write_batch_events: int = Field(50_000, gt=0)  # most events one group commit writes
+    durable: Literal["FULL", "NORMAL", "EXTRA"] = "FULL"  # SQLite synchronous mode
+    scorer: Literal["thread", "process", "off"] = "thread"
+    score_batch: int = Field(5000, gt=0)  # rows the scorer reads per step
+    bucket_seconds: float = Field(10.0, gt=0)  # log counts per service are scored per bucket
+    alarm_threshold: float | None = Field(None, gt=0, le=1)  # None: the detector's default
+    warmup_points: int = Field(50, ge=1)  # points a learned detector sees before it may alarm
+    burst_errors: int = Field(3, ge=1)  # errors in one bucket (over the error-rate threshold)
+    metric_alarm_window: int = Field(5, ge=1)  # a metric alarms when min_count of the last
+    metric_alarm_min_count: int = Field(3, ge=1)  # window scores reach the threshold
+    incident_gap_seconds: float = Field(300.0, gt=0)  # alarms further apart: new incident
+    analysis_interval_seconds: float = Field(2.0, ge=0)  # least wall time between analyses
+    analysis_lookback_seconds: float = Field(900.0, gt=0)  # normal data before the onset
+    health_window_seconds: float = Field(60.0, gt=0)  # error rate shown per service
+    silence_seconds: float = Field(60.0, gt=0)  # silent longer than this (wall time): anomalous
     model_dir: str | None = None  # trained log model folder (manifest checksum checked)
-    deps: list[dict[str, str]] = field(default_factory=list)  # [{caller, callee}]
-    thresholds: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_THRESHOLDS))
+    deps: list[dict[str, str]] = Field(default_factory=list)  # [{caller, callee}]
+    thresholds: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_THRESHOLDS))
+
+    @field_validator("durable", mode="before")
+    @classmethod
+    def _upper(cls, v: Any) -> Any:
+        return v.upper() if isinstance(v, str) else v
+
+    @field_validator("thresholds", mode="before")
+    @classmethod
+    def _merge_thresholds(cls, v: Any) -> Any:
+        if v is not None and not isinstance(v, dict):
+            return v
+        try:
+            return api.metric_thresholds(v)
+        except ConfigError as exc:
+            raise ValueError(str(exc)) from None
+
+    @classmethod
+    def build(cls, **values: Any) -> "ServiceConfig":
+        """Validate ``values``; a problem is a :class:`ConfigError` naming the field."""
+        try:
+            return cls(**values)
+        except ValidationError as exc:
+            problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'config'}: {e['msg']}"
+                                 for e in exc.errors())
+            raise ConfigError(f"invalid service config: {problems}") from None
 
     @classmethod
     def load(cls, path: str | os.PathLike | None = None, **overrides: Any) -> "ServiceConfig":
         """Read ``path`` (YAML or JSON mapping) if given, then apply non-None ``overrides``."""
         values: dict[str, Any] = {}
         if path is not None:
-            p = Path(path)
-            try:
-                text = p.read_text(encoding="utf-8")
-            except OSError as exc:
-                raise ConfigError(f"cannot read config {p}: {exc.strerror or exc}") from None
-            try:
-                import yaml
-
-                loaded = yaml.safe_load(text) if p.suffix != ".json" else json.loads(text)
-            except Exception as exc:  # yaml.YAMLError, json.JSONDecodeError
-                raise ConfigError(f"config {p} is not valid YAML/JSON: {exc}") from None
-            if loaded is None:
-                loaded = {}
-            if not isinstance(loaded, dict):
-                raise ConfigError(f"config {p} must be a mapping of settings")
-            values.update(loaded.get("service", loaded) if "service" in loaded else loaded)
+            values.update(_read_file(Path(path)))
         values.update({k: v for k, v in overrides.items() if v is not None})
-        known = {f.name: f for f in fields(cls)}
-        unknown = sorted(set(values) - set(known))
-        if unknown:
-            raise ConfigError(f"unknown service setting(s): {', '.join(unknown)}")
-        if "thresholds" in values:
-            merged = dict(DEFAULT_THRESHOLDS)
-            merged.update(values["thresholds"] or {})
-            values["thresholds"] = merged
-        try:
-            cfg = cls(**values)
-        except TypeError as exc:
-            raise ConfigError(f"invalid service config: {exc}") from None
-        return cfg.checked()
+        return cls.build(**values)
 
     def checked(self) -> "ServiceConfig":
-        """Validate value ranges; return self."""
-        if self.scorer not in {"thread", "process", "off"}:
-            raise ConfigError("scorer must be one of: thread, process, off")
-        if self.durable.upper() not in {"FULL", "NORMAL", "EXTRA"}:
-            raise ConfigError("durable must be FULL, EXTRA or NORMAL")
-        for name in ("max_body_bytes", "max_line_bytes", "queue_max_events", "score_batch"):
-            if int(getattr(self, name)) <= 0:
-                raise ConfigError(f"{name} must be positive")
-        if self.alarm_threshold is not None and not 0 < self.alarm_threshold <= 1:
-            raise ConfigError("alarm_threshold must be in (0, 1]")
+        """Kept for callers of the dataclass era: a model is valid once built."""
         return self
 
     def with_(self, **changes: Any) -> "ServiceConfig":
-        return replace(self, **changes)
+        return self.build(**{**self.model_dump(), **changes})
 
     @property
     def db_path(self) -> Path:
@@ -114,9 +109,27 @@ class ServiceConfig:
         return self.token or os.environ.get("RCA_TOKEN") or None
 
     def as_dict(self) -> dict[str, Any]:
-        d = asdict(self)
+        d = self.model_dump()
         d["token"] = "***" if d["token"] else None
         return d
+
+
+def _read_file(p: Path) -> dict[str, Any]:
+    try:
+        text = p.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot read config {p}: {exc.strerror or exc}") from None
+    try:
+        import yaml
+
+        loaded = yaml.safe_load(text) if p.suffix != ".json" else json.loads(text)
+    except Exception as exc:  # yaml.YAMLError, json.JSONDecodeError
+        raise ConfigError(f"config {p} is not valid YAML/JSON: {exc}") from None
+    if loaded is None:
+        return {}
+    if not isinstance(loaded, dict):
+        raise ConfigError(f"config {p} must be a mapping of settings")
+    return loaded.get("service", loaded) if isinstance(loaded.get("service"), dict) else loaded
 
 
 def is_loopback_host(host: str) -> bool:

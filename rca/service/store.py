@@ -22,13 +22,14 @@ from typing import Any, Iterable
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS logs(
   id INTEGER PRIMARY KEY, received REAL NOT NULL, ts REAL NOT NULL, service TEXT NOT NULL,
-  level TEXT, message TEXT NOT NULL, attrs TEXT);
+  level TEXT, message TEXT NOT NULL, attrs TEXT, host TEXT);
 CREATE TABLE IF NOT EXISTS metrics(
   id INTEGER PRIMARY KEY, received REAL NOT NULL, ts REAL NOT NULL, series TEXT NOT NULL,
   service TEXT NOT NULL, value REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS batches(
   id INTEGER PRIMARY KEY, received REAL NOT NULL, kind TEXT NOT NULL, ctype TEXT NOT NULL,
-  service TEXT NOT NULL, n INTEGER NOT NULL, body BLOB NOT NULL);
+  service TEXT NOT NULL, n INTEGER NOT NULL, body BLOB NOT NULL, idem TEXT);
+CREATE UNIQUE INDEX IF NOT EXISTS batches_idem ON batches(idem) WHERE idem IS NOT NULL;
 CREATE TABLE IF NOT EXISTS kv(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS scores(
   service TEXT NOT NULL, kind TEXT NOT NULL, name TEXT NOT NULL, ts REAL NOT NULL,
@@ -62,8 +63,17 @@ def connect(path: Path | str, durable: str = "FULL", readonly: bool = False) -> 
     con.execute(f"PRAGMA synchronous={durable.upper()}")
     con.execute("PRAGMA busy_timeout=30000")
     if not readonly:
+        _migrate(con)
         con.executescript(SCHEMA)
     return con
+
+
+def _migrate(con: sqlite3.Connection) -> None:
+    """Columns added since a database was created (``logs.host``, ``batches.idem``)."""
+    for table, column in (("logs", "host"), ("batches", "idem")):
+        cols = {r[1] for r in con.execute(f"PRAGMA table_info({table})")}
+        if cols and column not in cols:
+            con.execute(f"ALTER TABLE {table} ADD COLUMN {column} TEXT")
 
 
 class QueueFull(Exception):
@@ -113,14 +123,16 @@ class GroupWriter:
             self._con.close()
 
     def submit(self, kind: str, n: int, received: float, ctype: str, service: str,
-               body: bytes) -> Future:
-        """Queue one validated request body holding ``n`` events of ``kind``."""
+               body: bytes, idem: str | None = None) -> Future:
+        """Queue one validated request body holding ``n`` events of ``kind``. The future
+        resolves to ``(n stored, duplicate)``: a body whose idempotency key ``idem`` was
+        stored before is not stored again (``duplicate`` True, ``n`` as first stored)."""
         with self._lock:
             if self._pending + n > self.max_pending and self._pending > 0:
                 raise QueueFull()
             self._pending += n
         fut: Future = Future()
-        self._q.put(((received, kind, ctype, service, n, body), fut))
+        self._q.put(((received, kind, ctype, service, n, body, idem), fut))
         return fut
 
     def _run(self) -> None:
@@ -146,8 +158,7 @@ class GroupWriter:
         con = self._con
         try:
             con.execute("BEGIN IMMEDIATE")
-            con.executemany("INSERT INTO batches(received, kind, ctype, service, n, body) "
-                            "VALUES(?, ?, ?, ?, ?, ?)", [row for row, _ in batch])
+            results = [self._insert(con, row) for row, _ in batch]
             con.execute("COMMIT")
         except Exception as exc:  # sqlite3.Error, disk full...
             try:
@@ -159,10 +170,21 @@ class GroupWriter:
                 fut.set_exception(WriteError(str(exc)))
             return
         self.commits += 1
-        for row, fut in batch:
-            self.written[row[1]] += row[4]
+        for (row, fut), res in zip(batch, results):
+            if not res[1]:
+                self.written[row[1]] += row[4]
             self._release(row[4])
-            fut.set_result(row[4])
+            fut.set_result(res)
+
+    @staticmethod
+    def _insert(con: sqlite3.Connection, row: tuple) -> tuple[int, bool]:
+        if row[6] is not None:
+            seen = con.execute("SELECT n FROM batches WHERE idem=?", (row[6],)).fetchone()
+            if seen is not None:
+                return seen[0], True
+        con.execute("INSERT INTO batches(received, kind, ctype, service, n, body, idem) "
+                    "VALUES(?, ?, ?, ?, ?, ?, ?)", row)
+        return row[4], False
 
     def _release(self, n: int) -> None:
         with self._lock:

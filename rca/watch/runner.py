@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+import uuid
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -29,7 +30,8 @@ class HttpSink:
         self.token, self.timeout, self.max_retries = token, timeout, max_retries
 
     def _post(self, path: str, body: bytes, ctype: str) -> dict:
-        headers = {"Content-Type": ctype}
+        # one key per batch: a retry after a timeout is stored once by the service
+        headers = {"Content-Type": ctype, "Idempotency-Key": uuid.uuid4().hex}
         if self.token:
             headers["Authorization"] = f"Bearer {self.token}"
         for _ in range(self.max_retries):
@@ -67,53 +69,31 @@ class HttpSink:
 
 
 class LocalSink:
-    """Stores into a local SQLite file and scores in-process (no server needed)."""
+    """Stores and scores in-process with the service's scorer (:func:`rca.api.local_monitor`),
+    no server needed."""
 
-    def __init__(self, db: Path, max_line_bytes: int = 64 * 1024):
-        from rca.service.config import ServiceConfig
-        from rca.service.store import connect
-        from rca.service.worker import Scorer
+    def __init__(self, db: Path, **settings):
+        from rca import api
 
-        self.config = ServiceConfig(db=str(db), durable="NORMAL", scorer="off",
-                                    max_line_bytes=max_line_bytes)
-        self.con = connect(self.config.db_path, "NORMAL")
-        self.scorer = Scorer(self.config).open()
+        self.monitor = api.local_monitor(db, **settings)
 
     def logs(self, service: str, lines: list, now: float) -> int:
-        from rca.service.payloads import LogParser
-
-        if not lines:
-            return 0
-        from rca.service.scoring import line_parser
-
-        parsed = LogParser(self.config.max_line_bytes, service, line_parser=line_parser())
-        out = parsed.parse(json.dumps(lines).encode(), "application/json", now)
-        with self.con:
-            self.con.executemany("INSERT INTO logs(received, ts, service, level, message, attrs)"
-                                 " VALUES(?,?,?,?,?,?)", out.rows)
-        return len(out.rows)
+        return self.monitor.logs(service, lines, now)
 
     def metrics(self, samples: list[dict], now: float) -> int:
-        from rca.service.payloads import parse_metrics
-
-        if not samples:
-            return 0
-        out = parse_metrics(json.dumps(samples).encode(), "application/json", now)
-        with self.con:
-            self.con.executemany("INSERT INTO metrics(received, ts, series, service, value)"
-                                 " VALUES(?,?,?,?,?)", out.rows)
-        return len(out.rows)
+        return self.monitor.metrics(samples, now)
 
     def score(self) -> list[dict]:
-        """Score everything stored; return the incidents touched (id, status, top cause)."""
-        while self.scorer.step() > 0:
-            pass
-        rows = self.con.execute("SELECT body FROM incidents ORDER BY updated DESC LIMIT 5")
-        return [json.loads(r[0]) for r in rows]
+        """Score everything stored; return the latest incidents."""
+        return self.monitor.score()
+
+    def warming_up(self) -> dict[str, list[str]]:
+        """Services whose learned detectors are still warming up."""
+        systems = self.monitor.reliability()["systems"]
+        return {n: s["warming_up"] for n, s in systems.items() if s["warming_up"]}
 
     def close(self) -> None:
-        self.scorer.close()
-        self.con.close()
+        self.monitor.close()
 
 
 class Watcher:
@@ -204,3 +184,30 @@ def parse_interval(text: str) -> float:
         return float(t)
     except ValueError:
         raise ConfigError(f"bad interval {text!r} (use e.g. 5s, 500ms, 1m)") from None
+
+
+def run_watch(logs: dict[str, str], health: dict[str, str], *, to=None, interval=5.0,
+              token=None, state=None, db=None, max_iterations=None, stop=None,
+              on_pass=None, settings: dict | None = None) -> int:
+    """The ``rca watch`` loop: feed the service at ``to``, or score in-process into ``db``;
+    in-process, each pass's result carries ``incidents`` and ``warming_up``."""
+    import os
+
+    if to:
+        sink = HttpSink(to, token or os.environ.get("RCA_TOKEN"))
+    else:
+        sink = LocalSink(db or data_dir() / "watch.sqlite3", **(settings or {}))
+    user = on_pass
+
+    def each(result: dict) -> None:
+        if isinstance(sink, LocalSink):
+            result["incidents"] = sink.score()
+            result["warming_up"] = sink.warming_up()
+        if user is not None:
+            user(result)
+
+    try:
+        w = Watcher(logs, health, sink, interval=interval, state_path=state)
+        return w.run(max_iterations=max_iterations, stop=stop, on_pass=each)
+    finally:
+        sink.close()

@@ -15,8 +15,13 @@ const ago = (iso) => {
   return s < 90 ? `${Math.round(s)}s ago` : s < 5400 ? `${Math.round(s / 60)}m ago` : `${Math.round(s / 3600)}h ago`;
 };
 const fmt = (x, d = 3) => (x === null || x === undefined ? "–" : Number(x).toFixed(d));
+// Off loopback every data endpoint needs the token: open the page as /#token=<token> once.
+const hashToken = new URLSearchParams(location.hash.slice(1)).get("token");
+if (hashToken) { sessionStorage.setItem("rca_token", hashToken); history.replaceState(null, "", location.pathname); }
+const token = sessionStorage.getItem("rca_token");
 async function getJSON(url) {
-  const r = await fetch(url, { cache: "no-store" });
+  const headers = token ? { Authorization: `Bearer ${token}` } : {};
+  const r = await fetch(url, { cache: "no-store", headers });
   if (!r.ok) throw new Error(`${url}: ${r.status}`);
   return r.json();
 }
@@ -27,7 +32,9 @@ function renderServices(rel) {
   const overall = rel.health.overall.status;
   const o = document.getElementById("overall");
   o.className = `pill ${overall}`;
-  o.textContent = `overall: ${overall} (${rel.health.overall.degraded}/${rel.health.overall.services} need attention)`;
+  const openInc = rel.health.overall.open_incidents || 0;
+  o.textContent = `overall: ${overall} (${rel.health.overall.degraded}/${rel.health.overall.services} need attention` +
+    (openInc ? `, ${openInc} open incident${openInc > 1 ? "s" : ""})` : ")");
   for (const [name, sys] of Object.entries(rel.systems)) {
     const h = rel.health.services[name] || { checks: {} };
     const p = rel.predictions[name] || { failure_risk: 0, time_to_threshold: [] };
@@ -35,12 +42,15 @@ function renderServices(rel) {
       el("b", {}, name), " ", el("span", { class: "muted" }, sys.status),
       el("div", { class: "muted" }, `last seen ${ago(sys.last_seen)} · ${sys.logs} logs · ${sys.errors} errors`),
       el("div", {}, `failure risk ${fmt(p.failure_risk, 2)}`));
+    if (sys.detectors === "warming up")
+      card.append(el("div", { class: "muted" }, `learned detectors warming up (${sys.warming_up.join("; ")}); rules are live`));
     for (const [k, c] of Object.entries(h.checks)) {
       card.append(el("div", { class: c.ok ? "muted" : "" }, `${c.ok ? "✓" : "✗"} ${k} ${fmt(c.value)} (limit ${c.limit})`));
     }
     for (const f of p.time_to_threshold) {
-      if (f.seconds_to_threshold !== null && f.seconds_to_threshold !== undefined)
-        card.append(el("div", {}, `⏱ ${f.series} reaches ${f.limit} in ~${Math.round(f.seconds_to_threshold / 60)} min`));
+      if (f.stale) card.append(el("div", {}, `⚠ ${f.series}: no new samples (stale)`));
+      else if (f.seconds_to_threshold !== null && f.seconds_to_threshold !== undefined)
+        card.append(el("div", {}, `⏱ ${f.series} reaches ${f.limit} by ${f.eta} (${fmt(f.seconds_to_threshold / 60, 0)} min after its last sample)`));
     }
     box.append(card);
   }
