@@ -224,7 +224,9 @@ def main(argv=None) -> int:
     ap.add_argument("--clients", type=int, default=8)
     ap.add_argument("--batch", type=int, default=500)
     ap.add_argument("--scorer", default="process", choices=["thread", "process"])
-    ap.add_argument("--kill-after", type=float, default=2.0, help="seconds of load before SIGKILL")
+    ap.add_argument("--kill-after", type=float, default=None,
+                    help="seconds of load before SIGKILL (default: 40%% of phase 1's load time, "
+                         "so the kill lands mid-load however fast the server is)")
     ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "service.md"))
     ap.add_argument("--null-server", type=int, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
@@ -291,7 +293,7 @@ def main(argv=None) -> int:
                                              None)) for b in split(lb2, args.clients)]
     for p in procs:
         p.start()
-    time.sleep(args.kill_after)
+    time.sleep(args.kill_after if args.kill_after is not None else 0.4 * wall)
     os.killpg(server.pid, signal.SIGKILL)
     server.wait()
     killed_at = time.time()
