@@ -103,3 +103,22 @@ def test_forecasts_count_from_the_data_time_and_flag_a_stale_series(tmp_path):
     cpu = rel["predictions"]["s1"]["time_to_threshold"][0]
     assert cpu["stale"] is True and "stale" in cpu["message"]
     assert 0.0 <= rel["predictions"]["s0"]["failure_risk"] <= 1.0
+
+
+def test_a_metric_crossing_its_health_threshold_alarms_once_without_history(tmp_path):
+    db = tmp_path / "s.db"
+    con = connect(db)
+    t0 = 1_700_000_000.0
+    rows = [(t0, t0 + 10 * i, "s0_disk_percent", "s0", v)  # 0.80 .. 0.95: crosses 0.9 once
+            for i, v in enumerate([80, 84, 88, 91, 93, 95, 94, 96])]
+    rows += [(t0, t0 + 10 * i, "s0_mem_mib", "s0", 300.0 + 20 * i) for i in range(8)]  # MiB
+    with con:
+        con.executemany("INSERT INTO metrics(received, ts, series, service, value) "
+                        "VALUES(?,?,?,?,?)", rows)
+    sc = Scorer(ServiceConfig(db=str(db), scorer="off")).open()
+    while sc.step():
+        pass
+    alarms = con.execute("SELECT name, ts FROM scores WHERE alarm=1").fetchall()
+    assert alarms == [("s0_disk_percent", t0 + 30)]  # the 4 samples before warm-up count too
+    body = json.loads(con.execute("SELECT body FROM incidents").fetchone()[0])
+    assert body["top_alarms"][0]["kind"] == "threshold" and body["services"] == ["s0"]

@@ -17,8 +17,8 @@ from rca.api.incidents import (analysis_to_dict, analysis_to_html, analyze, list
                                simulate)
 from rca.api.live import (alarm_rule, analyze_records, check_model, count_log_body,
                           count_metric_body, forecast_points, incident_id, infer_dependencies,
-                          log_window_scorer, metric_thresholds, online_detector, read_log_body,
-                          read_metric_body, silence_detector, template_miner)
+                          log_window_scorer, metric_thresholds, online_detector, over_threshold,
+                          read_log_body, read_metric_body, silence_detector, template_miner)
 from rca.api.metrics import forecast_metrics, load_metrics, score_metrics
 from rca.api.models import predict_failures, predict_to_csv, train_model
 from rca.api.parsing import ParseResult, events_frame, parse_events, parse_to_files
@@ -29,7 +29,7 @@ __all__ = ["ParseResult", "alarm_rule", "analysis_to_dict", "analysis_to_html", 
            "events_frame", "forecast_metrics", "forecast_points", "get_fix", "incident_id",
            "infer_dependencies", "list_fixes", "list_scenarios", "load_fix_library",
            "load_metrics", "local_monitor", "log_window_scorer", "metric_thresholds",
-           "online_detector", "parse_events", "parse_to_files", "predict_failures",
+           "online_detector", "over_threshold", "parse_events", "parse_to_files", "predict_failures",
            "predict_to_csv", "read_log_body", "read_metric_body", "record_feedback",
            "score_metrics", "serve", "service_app", "service_config", "silence_detector",
            "simulate", "suggest_fixes", "template_miner", "train_model", "watch"]

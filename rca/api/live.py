@@ -6,7 +6,7 @@ from __future__ import annotations
 
 __all__ = ["alarm_rule", "analyze_records", "check_model", "count_log_body",
            "count_metric_body", "forecast_points", "incident_id", "infer_dependencies",
-           "log_window_scorer", "metric_thresholds", "online_detector", "read_log_body",
+           "log_window_scorer", "metric_thresholds", "online_detector", "over_threshold", "read_log_body",
            "read_metric_body", "silence_detector", "template_miner"]
 
 
@@ -112,6 +112,18 @@ def _feedback_store():
     from rca.fixes import FeedbackStore
 
     return FeedbackStore()
+
+
+def over_threshold(series, values, thresholds=None):
+    """Whether the last of ``values`` (a series' recent samples, oldest first) is over the
+    health threshold of the series' metric kind, read in the threshold's unit (percent as a
+    fraction, seconds as ms): True/False, or None when no threshold applies or the values
+    cannot be put in its unit (absolute bytes against a fraction)."""
+    from rca.detect.kinds import normalize, threshold_for
+
+    limit = threshold_for(series, thresholds)
+    norm = None if limit is None or not len(values) else normalize(series, values)
+    return None if norm is None else bool(norm[-1] > limit)
 
 
 def metric_thresholds(overrides=None):

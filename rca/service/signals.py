@@ -1,7 +1,8 @@
 """Turning stored rows into scores and alarms, one service or series at a time.
 
 Rules that need no history fire at once: a burst of errors (at least ``burst_errors`` in a
-bucket, error rate over its threshold), a new ERROR/FATAL signature, a silence. Learned
+bucket, error rate over its threshold), a new ERROR/FATAL signature, a metric crossing its
+kind's health threshold (once per crossing), a silence. Learned
 detectors (the default online detector on per-bucket error counts and on every metric series)
 warm up for ``warmup_points`` points and say so; a metric alarms only when ``min_count`` of
 its last ``window`` calibrated scores reach the threshold (an :func:`rca.api.alarm_rule`).
@@ -233,10 +234,17 @@ class Signals:
         sr["last"], sr["last_ts"], sr["score"] = value, ts, score
         sr["recent"] = (sr["recent"] + [[ts, value]])[-30:]
         alarm = self._rule(series, score)
-        self.scores.append((service, "metric", series, ts, score, int(alarm), float(value)))
+        over = api.over_threshold(series, [p[1] for p in sr["recent"]], self.thresholds)
+        crossed = bool(over) and not sr.get("over")
+        sr["over"] = bool(over)
+        self.scores.append((service, "metric", series, ts, score, int(alarm or crossed),
+                            float(value)))
         if alarm:
             self.alarm(ts=ts, service=service, kind="metric", name=series, score=score,
                        value=value, text=f"{series} = {value:.4g} (anomaly score {score:.3f})")
+        if crossed:  # the no-history rule: a series crossing its kind's health threshold
+            self.alarm(ts=ts, service=service, kind="threshold", name=series, score=RULE_SCORE,
+                       value=value, text=f"{series} = {value:.4g} crossed its health threshold")
         self.state["scored"]["metrics"] += 1
 
     def _rule(self, series: str, score: float) -> bool:
