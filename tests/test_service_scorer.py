@@ -76,6 +76,18 @@ def test_silent_service_raises_an_alarm_once(tmp_path):
     assert inc is not None and "hb" in json.loads(inc[0])["services"]
 
 
+def _scored_metrics(db, rows) -> Scorer:
+    """A scorer that has scored metric ``rows`` ``(received, ts, series, service, value)``."""
+    con = connect(db)
+    with con:
+        con.executemany("INSERT INTO metrics(received, ts, series, service, value) "
+                        "VALUES(?,?,?,?,?)", rows)
+    sc = Scorer(ServiceConfig(db=str(db), scorer="off")).open()
+    while sc.step():
+        pass
+    return sc
+
+
 def test_forecasts_count_from_the_data_time_and_flag_a_stale_series(tmp_path):
     from datetime import datetime
 
@@ -83,16 +95,10 @@ def test_forecasts_count_from_the_data_time_and_flag_a_stale_series(tmp_path):
     from rca.service.view import reliability
 
     db = tmp_path / "s.db"
-    con = connect(db)
     t0 = 1_700_000_000.0  # November 2023: far from the wall clock
     rows = [(t0, t0 + 60 * i, "s0_memory_percent", "s0", 50.0 + i) for i in range(20)]
     rows += [(t0, t0 + 60 * i, "s1_cpu", "s1", 0.2) for i in range(5)]  # stops after 4 min
-    with con:
-        con.executemany("INSERT INTO metrics(received, ts, series, service, value) "
-                        "VALUES(?,?,?,?,?)", rows)
-    sc = Scorer(ServiceConfig(db=str(db), scorer="off")).open()
-    while sc.step():
-        pass
+    sc = _scored_metrics(db, rows)
     rel = reliability(Reader(db), sc.config.thresholds, sc.threshold)
     mem = rel["predictions"]["s0"]["time_to_threshold"][0]
     assert mem["value"] == 0.69 and mem["limit"] == 0.8  # percent read as a fraction
@@ -107,18 +113,13 @@ def test_forecasts_count_from_the_data_time_and_flag_a_stale_series(tmp_path):
 
 def test_a_metric_crossing_its_health_threshold_alarms_once_without_history(tmp_path):
     db = tmp_path / "s.db"
-    con = connect(db)
     t0 = 1_700_000_000.0
     rows = [(t0, t0 + 10 * i, "s0_disk_percent", "s0", v)  # 0.80 .. 0.95: crosses 0.9 once
             for i, v in enumerate([80, 84, 88, 91, 93, 95, 94, 96])]
     rows += [(t0, t0 + 10 * i, "s0_mem_mib", "s0", 300.0 + 20 * i) for i in range(8)]  # MiB
-    with con:
-        con.executemany("INSERT INTO metrics(received, ts, series, service, value) "
-                        "VALUES(?,?,?,?,?)", rows)
-    sc = Scorer(ServiceConfig(db=str(db), scorer="off")).open()
-    while sc.step():
-        pass
+    _scored_metrics(db, rows)
+    con = connect(db)
     alarms = con.execute("SELECT name, ts FROM scores WHERE alarm=1").fetchall()
-    assert alarms == [("s0_disk_percent", t0 + 30)]  # the 4 samples before warm-up count too
+    assert alarms == [("s0_disk_percent", t0 + 30)]  # 4th sample, long before any warm-up ends
     body = json.loads(con.execute("SELECT body FROM incidents").fetchone()[0])
     assert body["top_alarms"][0]["kind"] == "threshold" and body["services"] == ["s0"]
