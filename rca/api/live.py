@@ -52,11 +52,11 @@ def template_miner(state=None):
 def online_detector(state=None, warmup=None):
     """The default streaming detector for one series (river API, calibrated 0..1 scores),
     fresh or restored from ``to_dict()`` state, and its alarm threshold: ``(detector,
-    threshold)``. ``warmup`` = points seen before it scores."""
+    threshold)``. ``warmup`` = points learned before it scores (``is_warming_up`` until then)."""
     from rca.detect.online import DEFAULT_DETECTOR, NoveltyDetector, get_spec
 
     det = NoveltyDetector.from_dict(state) if state else (
-        NoveltyDetector(warmup=warmup) if warmup else NoveltyDetector())
+        NoveltyDetector(warm_up=warmup) if warmup else NoveltyDetector())
     return det, get_spec(DEFAULT_DETECTOR).threshold
 
 

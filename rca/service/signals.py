@@ -77,15 +77,12 @@ class Signals:
         return d
 
     def _learned(self, key: str, values: list[float]) -> list[float]:
-        counts = self.state.setdefault("points", {})
-        counts[key] = counts.get(key, 0) + len(values)
         return [float(v) for v in self._det(key).score_learn_many(values, key="x")]
 
     def warming_up(self) -> dict[str, str]:
         """Learned detectors still warming up: ``{name: "12/50 points"}``."""
-        need = self.config.warmup_points
-        return {k.replace("|", " "): f"{n}/{need} points"
-                for k, n in self.state.get("points", {}).items() if n < need}
+        return {k.replace("|", " "): f"{d.n_seen}/{d.warm_up} points"
+                for k, d in self.dets.items() if d.is_warming_up}
 
     def alarm(self, **a) -> None:
         a.setdefault("opens", True)
