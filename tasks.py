@@ -40,19 +40,30 @@ def ensure_venv(extras: str) -> None:
     stamp.write_text(digest)
 
 
+#: programs the tests run, and the Debian package that brings each
+SYSTEM_PACKAGES = {
+    "chromium": "chromium",  # the dashboard browser test
+    "prometheus": "prometheus",  # a real Prometheus server (issue 15 client tests)
+    "prometheus-node-exporter": "prometheus-node-exporter",  # a real metrics source for it
+    "logger": "bsdutils",  # util-linux `logger`, a real syslog client
+}
+
+
 def ensure_system_packages() -> None:
-    """Services the tests need that pip cannot bring: headless Chromium for the browser test."""
-    if shutil.which("chromium") or os.name == "nt":
+    """Programs the tests need that pip cannot bring (see SYSTEM_PACKAGES), installed with
+    apt when running as root; tests whose program is missing are skipped with the reason."""
+    missing = sorted({pkg for prog, pkg in SYSTEM_PACKAGES.items() if not shutil.which(prog)})
+    if not missing or os.name == "nt":
         return
     if hasattr(os, "geteuid") and os.geteuid() == 0 and shutil.which("apt-get"):
         env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
         try:
             sh("apt-get", "update", "-qq", env=env)
-            sh("apt-get", "install", "-y", "-qq", "chromium", env=env)
+            sh("apt-get", "install", "-y", "-qq", *missing, env=env)
         except subprocess.CalledProcessError:
-            print("warning: could not install chromium; the browser test will be skipped")
+            print(f"warning: could not install {', '.join(missing)}; tests needing them skip")
     else:
-        print("note: chromium not found and not root; the browser test will be skipped")
+        print(f"note: {', '.join(missing)} not found and not root; tests needing them skip")
 
 
 def demo(args: list[str]) -> int:

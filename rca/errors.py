@@ -13,6 +13,15 @@ class InputError(RcaError):
     exit_code = 2
 
 
+class UnsupportedMediaType(InputError):
+    """A body whose content type or encoding is not understood (HTTP 415); ``accepted`` lists
+    what would be."""
+
+    def __init__(self, message: str, accepted: tuple[str, ...]):
+        super().__init__(message)
+        self.accepted = accepted
+
+
 class ConfigError(RcaError):
     """A config file or option is invalid (unknown key, wrong type, missing value)."""
 

@@ -285,6 +285,10 @@ CURL = {
   --data-binary $'{"level":"error","msg":"ENOSPC: no space left on device"}\\n'""",
     ("post", "/v1/metrics"): """curl -X POST "$RCA/v1/metrics" -H "Authorization: Bearer $RCA_TOKEN" \\
   -H "Content-Type: text/plain" --data-binary 'node_memory_used_ratio{service="db"} 0.93'""",
+    ("post", "/api/v1/write"): """# Prometheus sends these itself (remote_write, docs/clients/prometheus.md); by hand:
+curl -X POST "$RCA/api/v1/write" -H "Authorization: Bearer $RCA_TOKEN" \\
+  -H "Content-Type: application/x-protobuf" -H "Content-Encoding: snappy" \\
+  --data-binary @write-request.snappy""",
     ("get", "/v1/incidents"): 'curl "$RCA/v1/incidents?status=open" -H "Authorization: Bearer $RCA_TOKEN"',
     ("get", "/v1/incidents/{incident_id}"):
         'curl "$RCA/v1/incidents/inc-3f2a9c1d7e" -H "Authorization: Bearer $RCA_TOKEN"',

@@ -15,24 +15,29 @@ from __future__ import annotations
 from rca.api.fixes import get_fix, list_fixes, load_fix_library, record_feedback, suggest_fixes
 from rca.api.incidents import (analysis_to_dict, analysis_to_html, analyze, list_scenarios,
                                simulate)
-from rca.api.live import (alarm_rule, analyze_records, check_model, count_log_body,
-                          count_metric_body, forecast_points, incident_id, infer_dependencies,
-                          log_window_scorer, metric_thresholds, online_detector, over_threshold,
+from rca.api.live import (REMOTE_WRITE_TYPE, alarm_rule, analyze_records, check_model,
+                          count_log_body, count_metric_body, count_otlp_body, forecast_points,
+                          incident_id, infer_dependencies, log_window_scorer, metric_thresholds,
+                          online_detector, open_body, otlp_response, over_threshold,
                           read_log_body, read_metric_body, silence_detector, template_miner)
-from rca.api.metrics import forecast_metrics, load_metrics, score_metrics
+from rca.api.metrics import (forecast_metrics, load_metrics, prometheus_query, prometheus_table,
+                             score_metrics)
 from rca.api.models import predict_failures, predict_to_csv, train_model
-from rca.api.parsing import ParseResult, events_frame, parse_events, parse_to_files
+from rca.api.parsing import (ParseResult, events_frame, parse_events, parse_to_files,
+                             syslog_framer)
 from rca.api.service import local_monitor, serve, service_app, service_config, watch
 
-__all__ = ["ParseResult", "alarm_rule", "analysis_to_dict", "analysis_to_html", "analyze",
+__all__ = ["REMOTE_WRITE_TYPE", "alarm_rule", "analysis_to_dict", "analysis_to_html", "analyze",
            "analyze_records", "check_model", "count_log_body", "count_metric_body",
-           "events_frame", "forecast_metrics", "forecast_points", "get_fix", "incident_id",
-           "infer_dependencies", "list_fixes", "list_scenarios", "load_fix_library",
+           "count_otlp_body", "events_frame", "forecast_metrics", "forecast_points", "get_fix",
+           "incident_id", "infer_dependencies", "list_fixes", "list_scenarios", "load_fix_library",
            "load_metrics", "local_monitor", "log_window_scorer", "metric_thresholds",
-           "online_detector", "over_threshold", "parse_events", "parse_to_files", "predict_failures",
-           "predict_to_csv", "read_log_body", "read_metric_body", "record_feedback",
-           "score_metrics", "serve", "service_app", "service_config", "silence_detector",
-           "simulate", "suggest_fixes", "template_miner", "train_model", "watch"]
+           "online_detector", "open_body", "otlp_response", "over_threshold", "parse_events",
+           "parse_to_files", "ParseResult", "predict_failures", "predict_to_csv",
+           "prometheus_query", "prometheus_table", "read_log_body", "read_metric_body",
+           "record_feedback", "score_metrics", "serve", "service_app", "service_config",
+           "silence_detector", "simulate", "suggest_fixes", "syslog_framer", "template_miner",
+           "train_model", "watch"]
 
 
 def __getattr__(name: str):

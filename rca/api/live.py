@@ -4,10 +4,42 @@ rca.detect, rca.rank, rca.analyze, rca.fixes, rca.train)."""
 
 from __future__ import annotations
 
-__all__ = ["alarm_rule", "analyze_records", "check_model", "count_log_body",
-           "count_metric_body", "forecast_points", "incident_id", "infer_dependencies",
-           "log_window_scorer", "metric_thresholds", "online_detector", "over_threshold", "read_log_body",
-           "read_metric_body", "silence_detector", "template_miner"]
+#: content type the service gives a Prometheus remote-write body (``POST /api/v1/write``)
+from rca.ingest.content import REMOTE_WRITE_TYPE  # light: stdlib only
+
+__all__ = ["REMOTE_WRITE_TYPE", "alarm_rule", "analyze_records", "check_model", "count_log_body",
+           "count_metric_body", "count_otlp_body", "forecast_points", "incident_id",
+           "infer_dependencies", "log_window_scorer", "metric_thresholds", "online_detector",
+           "open_body", "otlp_response", "over_threshold", "read_log_body", "read_metric_body",
+           "silence_detector", "template_miner"]
+
+
+def open_body(kind, body, content_type="", content_encoding=None, limit=8 * 1024 * 1024):
+    """A request body ready for :func:`read_log_body`/:func:`read_metric_body`: content type
+    checked (:class:`rca.errors.UnsupportedMediaType` lists the accepted ones), ``gzip``,
+    ``deflate`` or ``snappy`` undone up to ``limit`` bytes, binary without a protobuf type
+    refused."""
+    from rca.ingest.content import open_body as _open
+
+    return _open(kind, body, content_type, content_encoding, limit)
+
+
+def count_otlp_body(kind, body, content_type=""):
+    """``(accepted, refused)`` records of an OTLP/HTTP export request (protobuf or JSON) for
+    ``kind`` "logs" or "metrics"; None when the body is not one."""
+    from rca.ingest.otlp_metrics import count_request
+
+    return count_request(kind, body, content_type)
+
+
+def otlp_response(kind, rejected, content_type=""):
+    """``(body, status, headers, media type)`` of the OTLP answer to an export request, in
+    its encoding, with ``partial_success`` when ``rejected`` records were refused."""
+    from rca.ingest.content import is_protobuf
+    from rca.ingest.otlp import response
+
+    media = "application/x-protobuf" if is_protobuf(content_type) else "application/json"
+    return response(kind, rejected, content_type), 200, None, media
 
 
 def read_log_body(body, content_type="", service=None, stats=None, max_line=65536):

@@ -6,7 +6,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-__all__ = ["forecast_metrics", "load_metrics", "score_metrics"]
+__all__ = ["forecast_metrics", "load_metrics", "prometheus_query", "prometheus_table",
+           "score_metrics"]
 
 
 def load_metrics(path, time_col=None):
@@ -18,12 +19,13 @@ def load_metrics(path, time_col=None):
     return read_metrics(path, time_col=time_col, stats=stats), stats
 
 
-def score_metrics(path, time_col=None, detector=None, threshold=None, state=None):
+def score_metrics(path, time_col=None, detector=None, threshold=None, state=None, table=None):
     """Prequential anomaly scores for every row of a metrics CSV (wide: a time column and one
     numeric column per series). Returns ``(frame, info)``: the input rows in input order with
     ``anomaly_score`` (0..1) and ``alarm`` (0/1) appended; ``info`` holds the detector name,
     threshold, series and read counts. ``state`` is a JSON file: loaded if present (novelty
-    detector), written after scoring."""
+    detector), written after scoring. ``table`` (a :class:`rca.ingest.metrics.MetricTable`,
+    e.g. from :func:`prometheus_table`) is scored instead of reading ``path``."""
     import numpy as np
 
     from rca.detect.alarms import AlarmRule
@@ -32,7 +34,7 @@ def score_metrics(path, time_col=None, detector=None, threshold=None, state=None
 
     name = detector or DEFAULT_DETECTOR
     spec = get_spec(name)
-    table = read_metric_table(path, time_col=time_col)
+    table = table if table is not None else read_metric_table(path, time_col=time_col)
     saved = None
     if state is not None and Path(state).is_file() and name == "novelty":
         saved = json.loads(Path(state).read_text())
@@ -55,6 +57,26 @@ def score_metrics(path, time_col=None, detector=None, threshold=None, state=None
     info = {"detector": name, "threshold": thr, "time_col": table.time_col, "series": list(table.series),
             "rows": len(out), "alarms": int(alarms.sum()), "stats": table.stats.as_dict()}
     return out, info
+
+
+def prometheus_query(url, query, step=15.0, headers=None, ca_file=None, insecure=False,
+                     name="value"):
+    """A PromQL query against a Prometheus server's HTTP API
+    (:class:`rca.ingest.prometheus.PrometheusQuery`: ``.frame(since)`` a long frame,
+    ``.table(since)`` a wide table); ``name`` names series without ``__name__``."""
+    from rca.ingest.prometheus import PrometheusQuery
+
+    return PrometheusQuery(url, query, step=float(step), headers=dict(headers or {}),
+                           ca_file=ca_file, insecure=insecure, name=name)
+
+
+def prometheus_table(url, query, since, step=15.0, headers=None, ca_file=None,
+                     insecure=False, name="value"):
+    """The series of a PromQL query over the last ``since`` seconds from a Prometheus server
+    (``/api/v1/query_range`` every ``step`` seconds) as a wide table for
+    :func:`score_metrics`."""
+    return prometheus_query(url, query, step, headers, ca_file, insecure, name).table(
+        float(since))
 
 
 def forecast_metrics(path, time_col=None, thresholds=None, window=30, horizon="24h",

@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-__all__ = ["ParseResult", "events_frame", "parse_events", "parse_to_files"]
+__all__ = ["ParseResult", "events_frame", "parse_events", "parse_to_files", "syslog_framer"]
 
 
 def parse_events(paths, log_format=None, miner=None, stats=None, service=None, year=None,
@@ -120,3 +120,11 @@ def _result(miner, stats, counts: dict[str, int]) -> ParseResult:
         if cur != tid:
             aliases.setdefault(cur, []).append(tid)
     return ParseResult(stats=stats, counts=current, templates=miner.templates, aliases=aliases)
+
+
+def syslog_framer(max_frame=64 * 1024):
+    """A splitter of a syslog TCP stream into messages (octet counting or newline framing,
+    RFC 6587): :class:`rca.ingest.syslog.SyslogFramer`."""
+    from rca.ingest.syslog import SyslogFramer
+
+    return SyslogFramer(max_frame)

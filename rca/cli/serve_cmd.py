@@ -27,14 +27,24 @@ def register(app: typer.Typer) -> None:
         workers: int = typer.Option(1, help="Ingest/read processes (one scorer runs beside "
                                     "them)."),
         log_level: str = typer.Option("info", help="uvicorn log level."),
+        syslog_port: Optional[int] = typer.Option(None, "--syslog-port", help="Also receive "
+                                                  "syslog (RFC 3164/5424, TCP and UDP) on this "
+                                                  "port. Off by default."),
+        syslog_host: Optional[str] = typer.Option(None, "--syslog-host", help="Address for "
+                                                  "syslog (default 127.0.0.1; syslog has no "
+                                                  "authentication)."),
     ) -> None:
         """Run the online scoring service: ingest, scoring, incidents, dashboard at /."""
         from rca import api
 
         cfg = api.service_config(config, host=host, port=port,
-                                 db=str(db) if db else None, scorer=scorer)
+                                 db=str(db) if db else None, scorer=scorer,
+                                 syslog_port=syslog_port, syslog_host=syslog_host)
         api.service_app(cfg)  # fail early (e.g. no token off loopback) with a clear message
         err_console.print(f"rca serve: http://{cfg.host}:{cfg.port}/ (db {cfg.db_path})")
+        if cfg.syslog_port is not None:
+            err_console.print(f"rca serve: syslog on {cfg.syslog_host}:{cfg.syslog_port} "
+                              "(tcp, udp)")
         api.serve(cfg, log_level=log_level, workers=max(1, workers))
 
     @app.command("watch")

@@ -29,10 +29,13 @@ import numpy as np
 import pandas as pd
 
 from rca.errors import InputError
+from rca.ingest.content import is_protobuf
 from rca.ingest.fields import from_mapping
 from rca.ingest.jsonlines import otlp_records
 from rca.ingest.metrics import (PROM_LINE, TIME_COLUMNS, MetricStats, finish_long,
                                 parse_times, read_exposition, read_query_range, wide_to_long)
+from rca.ingest.otlp import field_tuples, read_logs
+from rca.ingest.otlp_metrics import metrics_from_json, read_protobuf
 from rca.ingest.reader import MAX_LINE, ReadStats, parse_lines
 from rca.ingest.timestamps import TimeParser
 from rca.types import Record
@@ -51,6 +54,9 @@ def read_log_body(body: bytes, content_type: str = "", service: str | None = Non
     A body that claims or looks like JSON but is not raises :class:`rca.errors.InputError`."""
     stats = stats if stats is not None else ReadStats()
     times = times or TimeParser()
+    if is_protobuf(content_type):  # OTLP/HTTP protobuf (rca.ingest.otlp)
+        fields = field_tuples(read_logs(body, content_type))
+        return [_record(f, service or "", n, stats, max_line) for n, f in enumerate(fields, 1)]
     text = body.decode("utf-8", errors="replace")
     stripped = text.lstrip()
     claims_json = "json" in content_type
@@ -86,8 +92,9 @@ def count_log_body(body: bytes, content_type: str = "", service: str | None = No
     errors; for the common shapes (JSON objects, one per line or in an array) only the JSON
     is parsed, other bodies are read whole.
 
-    >>> count_log_body(b'{"msg": "a"}\\n{"resourceLogs": [{"scopeLogs": [{"logRecords": [{}, {}]}]}]}')
-    (3, 0)
+    >>> count_log_body(b'{"msg": "a"}\\n{"resourceLogs": [{"scopeLogs": [{"logRecords": '
+    ...                b'[{"body": {"stringValue": "b"}}, {}]}]}]}')  # an empty OTLP record is refused
+    (2, 0)
     """
     text = body.decode("utf-8", errors="replace")
     if len(text) <= max_line or max(map(len, text.splitlines()), default=0) <= max_line:
@@ -123,9 +130,7 @@ def _json_objects(text: str) -> list | None:
 
 
 def _otlp_count(obj: Mapping) -> int:
-    return sum(len([r for r in sl.get("logRecords") or () if isinstance(r, Mapping)])
-               for rl in obj.get("resourceLogs") or ()
-               for sl in rl.get("scopeLogs") or rl.get("instrumentationLibraryLogs") or ())
+    return sum(1 for _ in otlp_records(obj))
 
 
 def _items(items: Any, default_service: str, stats: ReadStats, max_line: int,
@@ -178,6 +183,8 @@ def read_metric_body(body: bytes, content_type: str = "", received: float | None
     stats = stats if stats is not None else MetricStats()
     now = pd.Timestamp.now(tz="UTC") if received is None else pd.Timestamp(received, unit="s",
                                                                           tz="UTC")
+    if is_protobuf(content_type):  # OTLP/HTTP or Prometheus remote write
+        return with_services(read_protobuf(body, content_type, stats))
     text = body.decode("utf-8", errors="replace")
     head = text.lstrip()[:1]
     if "json" in content_type or head in ("[", "{"):
@@ -185,7 +192,9 @@ def read_metric_body(body: bytes, content_type: str = "", received: float | None
             doc = json.loads(text)
         except ValueError as exc:
             raise InputError(f"body is not valid JSON: {exc}") from None
-        if isinstance(doc, dict) and ("data" in doc or "result" in doc):
+        if isinstance(doc, dict) and "resourceMetrics" in doc:
+            long = metrics_from_json(doc).frame
+        elif isinstance(doc, dict) and ("data" in doc or "result" in doc):
             long = read_query_range(doc, BODY_SOURCE, stats)
         else:
             if isinstance(doc, dict):
@@ -206,7 +215,7 @@ def count_metric_body(body: bytes, content_type: str = "") -> int:
     1
     """
     text = body.decode("utf-8", errors="replace")
-    if "json" in content_type or text.lstrip()[:1] in ("[", "{"):
+    if is_protobuf(content_type) or "json" in content_type or text.lstrip()[:1] in ("[", "{"):
         return len(read_metric_body(body, content_type))
     n = 0
     for line in text.splitlines():

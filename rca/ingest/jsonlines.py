@@ -8,7 +8,9 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from rca.errors import InputError
 from rca.ingest.fields import from_mapping
+from rca.ingest.otlp import field_tuples, logs_from_request, request_from_json
 from rca.ingest.timestamps import TimeParser
 
 _loads = json.loads
@@ -34,15 +36,14 @@ class JsonParser:
         if not isinstance(obj, dict):
             return None
         if "resourceLogs" in obj:
-            return list(otlp_records(obj, self._times))
+            try:
+                return otlp_records(obj, self._times)
+            except InputError:  # not valid OTLP after all: the line stays unparsed
+                return None
         return from_mapping(obj, self._times)
 
 
-def otlp_records(obj: Mapping[str, Any], times: TimeParser):
-    """The field tuples of every log record of an OTLP/JSON export object."""
-    for rl in obj.get("resourceLogs") or ():
-        resource = rl.get("resource") or {}
-        for sl in rl.get("scopeLogs") or rl.get("instrumentationLibraryLogs") or ():
-            for rec in sl.get("logRecords") or ():
-                if isinstance(rec, Mapping):
-                    yield from_mapping(rec, times, resource=resource)
+def otlp_records(obj: Mapping[str, Any], times: TimeParser | None = None):
+    """The field tuples of every log record of an OTLP/JSON export object, mapped by
+    :mod:`rca.ingest.otlp` (records with neither a body nor an exception are skipped)."""
+    return field_tuples(logs_from_request(request_from_json("logs", dict(obj))))

@@ -69,3 +69,62 @@ class SyslogParser:
         if message.startswith("\ufeff"):
             message = message[1:]
         return ts, level, (app if app not in (None, "-") else None), host, message, attrs
+
+
+class SyslogFramer:
+    """Splits a syslog TCP byte stream into messages (RFC 6587): octet counting
+    (``"57 <34>1 ..."``) or newline framing (``"<34>...\\n"``, NUL accepted too), told apart per
+    frame by its first byte. ``feed(data)`` returns the complete messages so far (decoded as
+    UTF-8, bad bytes replaced); ``close()`` returns what an unterminated last frame held.
+
+    >>> f = SyslogFramer()
+    >>> f.feed(b"11 <13>1 - a b12 <13>1 - c d\\n<14>Oct 11 22:14:15 h app: x\\n<1")
+    ['<13>1 - a b', '<13>1 - c d\\n', '<14>Oct 11 22:14:15 h app: x']
+    >>> f.close()
+    ['<1']
+    """
+
+    def __init__(self, max_frame: int = 64 * 1024) -> None:
+        self.max_frame = max_frame
+        self._buf = bytearray()
+
+    def feed(self, data: bytes) -> list[str]:
+        buf = self._buf
+        buf += data
+        out: list[str] = []
+        while buf:
+            if buf[:1].isdigit():  # octet counting: "LEN SP MSG"
+                sp = buf.find(b" ", 0, 12)
+                if sp > 0 and buf[:sp].isdigit():
+                    n = int(buf[:sp])
+                    if len(buf) < sp + 1 + n:
+                        break
+                    out.append(bytes(buf[sp + 1: sp + 1 + n]).decode("utf-8", "replace"))
+                    del buf[: sp + 1 + n]
+                    continue
+                if sp < 0 and len(buf) < 12 and buf.isdigit():
+                    break  # the length may still be arriving
+            got = self._line(buf)
+            if not got and buf:
+                break
+            out += got
+        return [m for m in out if m.strip()]
+
+    def _line(self, buf: bytearray) -> list[str]:
+        nl, nul = buf.find(b"\n"), buf.find(b"\0")
+        end = min(i for i in (nl, nul) if i >= 0) if nl >= 0 or nul >= 0 else -1
+        if end < 0:
+            if len(buf) < self.max_frame:
+                return []
+            end = min(len(buf), self.max_frame)  # an overlong line is cut, not held forever
+            msg = bytes(buf[:end])
+            del buf[:end]
+        else:
+            msg = bytes(buf[:end])
+            del buf[: end + 1]
+        return [msg.rstrip(b"\r").decode("utf-8", "replace")]
+
+    def close(self) -> list[str]:
+        rest = bytes(self._buf).decode("utf-8", "replace")
+        self._buf.clear()
+        return [rest] if rest.strip() else []

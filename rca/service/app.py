@@ -25,11 +25,14 @@ from rca.service import queries
 from rca.service.config import ServiceConfig
 from rca.service.models import Accepted, Feedback
 from rca.service.runtime import Rejected, ServiceRuntime
+from rca.service.sources import start_sources, stop_sources
 from rca.service.view import reliability
 
 _REL = re.compile(r"^(\d+(?:\.\d+)?)([smhd])$")
 _STATIC = {"app.js": "text/javascript", "style.css": "text/css"}
 ENV_CONFIG = "RCA_SERVICE_CONFIG"
+ACCEPTED = (" `Content-Encoding: gzip` (or deflate) is undone first; a content type that is "
+            "not understood gets 415 with the accepted types in `Accept-Post`.")
 IDEMPOTENCY = ("Batches with the same `Idempotency-Key` header are stored once: a client that "
                "retries after a timeout or crash gets the first acknowledgement again "
                "(`duplicate: true`).")
@@ -74,9 +77,12 @@ def create_app(config: ServiceConfig | None = None):
     @asynccontextmanager
     async def lifespan(app):
         rt.start()
+        sources = []
         try:
+            sources = app.state.sources = await start_sources(rt, config)  # syslog, Prometheus
             yield
         finally:
+            await stop_sources(sources)
             rt.stop()
 
     app = FastAPI(title="rca scoring service", version="1", lifespan=lifespan,
@@ -131,15 +137,22 @@ def _ingest_routes(app, rt: ServiceRuntime, config: ServiceConfig, guarded) -> N
             raise Rejected(413, f"body larger than {limit} bytes")
         return b"".join(chunks)
 
-    async def ingest(kind: str, request: Request, service: str | None, key: str | None):
+    async def ingest(kind: str, request: Request, service: str | None, key: str | None,
+                     ctype: str | None = None):
         body = await body_of(request)
-        res = await rt.ingest(kind, body, request.headers.get("content-type", ""), service, key)
+        ctype = ctype or request.headers.get("content-type", "")
+        res = await rt.ingest(kind, body, ctype, service, key,
+                              request.headers.get("content-encoding"))
+        rejected = res.pop("rejected")
+        if res.pop("otlp"):  # OTLP clients get the OTLP response message, in their encoding
+            return Response(*api.otlp_response(kind, rejected, ctype))
         return JSONResponse(res, status_code=202)
 
     @app.post("/v1/logs", status_code=202, response_model=Accepted, dependencies=guarded,
-              description="Logs as a JSON array, NDJSON, one JSON object, OTLP/HTTP JSON or "
-                          "plain text lines (any layout `rca parse` reads). `service` names "
-                          "records without their own service field. " + IDEMPOTENCY)
+              description="Logs as a JSON array, NDJSON, one JSON object, OTLP/HTTP (protobuf "
+                          "or JSON, answered with the OTLP response) or plain text lines (any "
+                          "layout `rca parse` reads). `service` names records without their "
+                          "own service field. " + IDEMPOTENCY + ACCEPTED)
     async def post_logs(request: Request, service: str | None = None,
                         idempotency_key: str | None = Header(None)):
         return await ingest("logs", request, service, idempotency_key)
@@ -147,9 +160,17 @@ def _ingest_routes(app, rt: ServiceRuntime, config: ServiceConfig, guarded) -> N
     @app.post("/v1/metrics", status_code=202, response_model=Accepted, dependencies=guarded,
               description="Metric samples: JSON samples `[{series, value, timestamp}]`, wide "
                           "rows `[{time, carts_cpu, ...}]`, Prometheus text exposition or a "
-                          "query_range response. " + IDEMPOTENCY)
+                          "query_range response, or OTLP/HTTP metrics (protobuf or JSON). "
+                          + IDEMPOTENCY + ACCEPTED)
     async def post_metrics(request: Request, idempotency_key: str | None = Header(None)):
         return await ingest("metrics", request, None, idempotency_key)
+
+    @app.post("/api/v1/write", status_code=204, dependencies=guarded,
+              description="Prometheus remote write 1.0: a snappy-compressed "
+                          "`prometheus.WriteRequest` (see docs/clients/prometheus.md).")
+    async def remote_write(request: Request):
+        await ingest("metrics", request, None, None, api.REMOTE_WRITE_TYPE)
+        return Response(status_code=204)
 
 
 

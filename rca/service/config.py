@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from rca import api
 from rca.errors import ConfigError
+from rca.service.prometheus_pull import PrometheusPull
 from rca.paths import data_dir
 
 #: Health thresholds the service starts from, by metric kind (the one table,
@@ -54,6 +55,9 @@ class ServiceConfig(BaseModel):
     model_dir: str | None = None  # trained log model folder (manifest checksum checked)
     deps: list[dict[str, str]] = Field(default_factory=list)  # [{caller, callee}]
     thresholds: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_THRESHOLDS))
+    syslog_port: int | None = Field(None, ge=0, le=65535)  # syslog (TCP and UDP); None: off
+    syslog_host: str = "127.0.0.1"  # syslog has no authentication: loopback unless set
+    prometheus: PrometheusPull | None = None  # pull PromQL queries on an interval
 
     @field_validator("durable", mode="before")
     @classmethod

@@ -13,7 +13,7 @@ import threading
 import time
 
 from rca import api
-from rca.errors import ConfigError, InputError
+from rca.errors import ConfigError, InputError, UnsupportedMediaType
 from rca.service import queries
 from rca.service.config import ServiceConfig
 from rca.service.metrics import ServiceMetrics
@@ -52,17 +52,21 @@ def scorer_process(config: dict, stop, parent: int) -> None:  # pragma: no cover
 
 
 def validate(kind: str, body: bytes, ctype: str, service: str | None,
-             max_line: int) -> tuple[int, int]:
-    """Events in a body and how many were cut at ``max_line``, read by the same readers the
-    scorer stores them with (:class:`InputError` when the body is unreadable or holds none)."""
-    truncated = 0
-    if kind == "logs":
+             max_line: int) -> tuple[int, int, int | None]:
+    """Events in a body, how many were cut at ``max_line`` and, for an OTLP export request,
+    how many it held that were refused (else None); read by the same readers the scorer
+    stores them with (:class:`InputError` when the body is unreadable or holds none)."""
+    truncated, rejected = 0, None
+    otlp = api.count_otlp_body(kind, body, ctype)
+    if otlp is not None:
+        n, rejected = otlp
+    elif kind == "logs":
         n, truncated = api.count_log_body(body, ctype, service=service, max_line=max_line)
     else:
         n = api.count_metric_body(body, ctype)
-    if not n:
+    if not n and not rejected:
         raise InputError(f"no valid {kind} in body")
-    return n, truncated
+    return n, truncated, rejected
 
 
 class ServiceRuntime:
@@ -144,20 +148,36 @@ class ServiceRuntime:
             raise Rejected(401, "missing or wrong bearer token", {"WWW-Authenticate": "Bearer"})
 
     async def ingest(self, kind: str, body: bytes, ctype: str, service: str | None,
-                     idem: str | None = None) -> dict:
-        """Validate, store durably, acknowledge: ``{accepted, duplicate}``. A batch whose
-        ``Idempotency-Key`` was stored before is acknowledged again but not stored twice."""
+                     idem: str | None = None, encoding: str | None = None) -> dict:
+        """Validate, store durably, acknowledge: ``{accepted, duplicate, truncated, rejected,
+        otlp}`` (``rejected`` counts refused records of an OTLP request, ``otlp`` says it was
+        one). A batch whose ``Idempotency-Key`` was stored before is acknowledged again but not
+        stored twice. ``encoding`` (Content-Encoding) is undone before anything else."""
         t0 = time.perf_counter()
+        try:
+            body = api.open_body(kind, body, ctype, encoding, self.config.max_body_bytes)
+        except UnsupportedMediaType as exc:
+            self.metrics.reject(kind, "media_type")
+            raise Rejected(415, str(exc), {"Accept-Post": ", ".join(exc.accepted)}) from None
+        except InputError as exc:
+            self.metrics.reject(kind, "invalid")
+            raise Rejected(400, str(exc)) from None
         if not body.strip():
             self.metrics.reject("request", "empty")
             raise Rejected(400, "empty body")
         if idem is not None and not 0 < len(idem) <= MAX_IDEMPOTENCY_KEY:
             raise Rejected(400, f"Idempotency-Key must be 1..{MAX_IDEMPOTENCY_KEY} characters")
         try:
-            n, truncated = validate(kind, body, ctype, service, self.config.max_line_bytes)
+            n, truncated, rejected = validate(kind, body, ctype, service,
+                                              self.config.max_line_bytes)
         except InputError as exc:
             self.metrics.reject(kind, "invalid")
             raise Rejected(400, str(exc)) from None
+        if rejected:
+            self.metrics.reject(kind, "schema", rejected)
+        if not n:  # an OTLP request whose every record was refused: nothing to store
+            return {"accepted": 0, "duplicate": False, "truncated": 0, "rejected": rejected,
+                    "otlp": True}
         try:
             fut = self.writer.submit(kind, n, time.time(), ctype, service or "", body, idem)
         except QueueFull:
@@ -173,7 +193,8 @@ class ServiceRuntime:
         else:
             self.metrics.ingested.labels(kind=kind).inc(stored)
         self.metrics.latency.labels(kind=kind).observe(time.perf_counter() - t0)
-        return {"accepted": stored, "duplicate": duplicate, "truncated": truncated}
+        return {"accepted": stored, "duplicate": duplicate, "truncated": truncated,
+                "rejected": rejected or 0, "otlp": rejected is not None}
 
     def remember_fix(self, incident_id: str, fix_id: str) -> None:
         """Pass feedback on to the fixes stage's feedback store (best effort)."""
