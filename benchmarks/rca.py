@@ -1,5 +1,5 @@
-"""RCA benchmark: Sock Shop metric cases (with and without the fault time) against baselines,
-simulated multi-service incidents, and timing. Writes benchmarks/results/rca.md.
+"""RCA benchmark: Sock Shop and Nezha metric cases against baselines, simulated incidents on
+building and held-out seeds, the real-error corpus, and timing. Writes benchmarks/results/rca.md.
 
     .venv/bin/python benchmarks/rca.py [--quick]
 
@@ -10,10 +10,15 @@ simulated multi-service incidents, and timing. Writes benchmarks/results/rca.md.
     with N-sigma, the BARO-style robust scaler as published, and a seeded random ranker, all on
     the same cases in this process. AC@k = share of cases whose root-cause service is in the
     top k; Avg@5 = mean of AC@1..AC@5.
-(b) simulated incidents from ``rca.simulate`` (every scenario, several seeds and sizes):
-    top-1 / top-3 service accuracy and top-3 fix accuracy (truth ``fix_id`` among the first
-    three suggestions).
-(c) seconds per incident, and one 100,000-line / 10-service incident end to end.
+(b) Nezha fault injections (``nezha/<day>``, see benchmarks/nezha_cases.py), fault time given:
+    ``rca analyze`` end to end on each window's CSV with the ranker constants chosen on the
+    OTHER day (train one day, report the other, then swap), beside N-sigma and the published
+    BARO scaler (signed and |z| variants) on the same windows.
+(c) simulated incidents from ``rca.simulate``: every scenario on the seeds used while building
+    the ranker (1-5), on held-out seeds never used for tuning (101-105), and on the held-out
+    seeds with ``vary=True`` (other names, ECS/OTel error fields, more unrelated noise).
+(d) the real-error corpus (tests/data/real_errors): right fix in the top 3, dev vs held-out.
+(e) seconds per incident, and one 100,000-line / 10-service incident end to end.
 """
 
 from __future__ import annotations
@@ -36,6 +41,10 @@ sys.path.insert(0, str(ROOT))
 from rca import api  # noqa: E402
 from rca.paths import bench_data_dir  # noqa: E402
 from rca.rank import metrics as rm  # noqa: E402
+
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from rca_nezha import run_nezha  # noqa: E402
+from rca_sim import BUILD_SEEDS, HELD_OUT_SEEDS, run_simulated  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results" / "rca.md"
 
@@ -122,74 +131,6 @@ def _rest(res) -> list[str]:
     return [s for s in res.incident.services if s not in top]
 
 
-# --- (b) simulated incidents ---------------------------------------------------------------
-
-def sim_plan(quick: bool) -> list[tuple[str, int, int]]:
-    """(scenario, seed, n_services): every scenario, several seeds and system sizes."""
-    from rca.simulate import SCENARIOS
-
-    seeds = (1, 2) if quick else (1, 2, 3, 4, 5)
-    sizes = (4, 6, 8, 10, 12)
-    plan = []
-    for i, name in enumerate(sorted(SCENARIOS)):
-        for j, seed in enumerate(seeds):
-            plan.append((name, seed, sizes[(i + j) % len(sizes)]))
-    return plan
-
-
-def run_simulated(tmp: Path, quick: bool) -> tuple[list[dict], list[str], list[dict]]:
-    from rca.simulate import simulate
-
-    plan = sim_plan(quick)
-    modes = {"logs + metrics + deps": dict(deps=True, metrics=True, logs=True),
-             "logs + metrics (graph inferred)": dict(deps=False, metrics=True, logs=True),
-             "logs only": dict(deps=False, metrics=False, logs=True),
-             "metrics only": dict(deps=False, metrics=True, logs=False)}
-    ranks = {m: [] for m in modes}
-    fix_hits: list[bool] = []
-    secs: list[float] = []
-    misses: list[dict] = []
-    per_kind: dict[str, list[int]] = {}
-    for k, (name, seed, size) in enumerate(plan):
-        out = tmp / f"sim_{k}"
-        simulate(name, out, seed=seed, n_services=size)
-        truth = json.loads((out / "truth.json").read_text())
-        want = truth["root_cause_service"]
-        for mode, use in modes.items():
-            t0 = time.perf_counter()
-            res = api.analyze([out / "logs"] if use["logs"] else [],
-                              [out / "metrics.csv"] if use["metrics"] else [],
-                              deps=(out / "deps.yaml") if use["deps"] else None,
-                              suggest=(mode == "logs + metrics + deps"))
-            if mode == "logs + metrics + deps":
-                secs.append(time.perf_counter() - t0)
-                got = [s.id for s in res.suggestions[:3]]
-                fix_hits.append(truth["fix_id"] in got)
-                r = rank_of(want, [c.service for c in res.root_causes] + _rest(res))
-                per_kind.setdefault(truth.get("fault_kind", name), []).append(r)
-                if r != 1 or truth["fix_id"] not in got:
-                    misses.append({"scenario": name, "seed": seed, "size": size, "truth": want,
-                                   "got": [c.service for c in res.root_causes[:3]],
-                                   "fix": truth["fix_id"], "fixes": got})
-            ranks[mode].append(rank_of(want, [c.service for c in res.root_causes] + _rest(res)))
-    rows = []
-    for mode, r in ranks.items():
-        a = np.array(r)
-        row = {"input": mode, "top-1 service": float((a <= 1).mean()),
-               "top-3 service": float((a <= 3).mean()), "top-3 fix": "",
-               "incidents": len(r)}
-        if mode == "logs + metrics + deps":
-            row["top-3 fix"] = float(np.mean(fix_hits))
-        rows.append(row)
-    kinds = ", ".join(f"{k} {np.mean(np.array(v) == 1):.2f}" for k, v in sorted(per_kind.items()))
-    notes = [f"simulated: {len(plan)} incidents ({len(per_kind)} fault kinds x "
-             f"{len(plan) // max(len(per_kind), 1)} seeds, 4-12 services); rca analyze median "
-             f"{statistics.median(secs):.2f} s per incident (logs + metrics + deps, "
-             "suggestions on)",
-             f"top-1 service by fault kind: {kinds}"]
-    return rows, notes, misses
-
-
 # --- (c) scale ---------------------------------------------------------------------------------
 
 def run_scale(tmp: Path) -> list[str]:
@@ -217,39 +158,71 @@ def run_scale(tmp: Path) -> list[str]:
 
 METHOD_NOTES = [
     "## How the ranker was designed (and what was tried)", "",
-    "- Metrics: BARO-style robust deviation (median/IQR of the normal period, max after the "
-    "fault), upward only, max over a service's series. The published scaler falls back to a "
-    "scale of 1 when the IQR is 0, so flat memory gauges in bytes (a few-kB drift between the "
-    "separately recorded normal and anomalous runs) dominate; the fix is a unit-free floor: the "
-    "scale is never below 1 % of the series' normal level, and a series flat at zero is scaled "
-    "by 1 % of its own peak. The floor came from inspecting why the published scaler failed "
-    "here (which series won), not from a search over values; the sweep above shows any value "
-    "from 0.001 to 0.1 gives the same Sock Shop result (floor 0 keeps only the zero-IQR handling: AC@1 .96), so it is not a tuned "
-    "threshold.",
-    "- Sock Shop has no training split, so nothing else was fitted on it; all constants are "
-    "defaults for every data set. The N-sigma and published-BARO rows here differ from the "
-    "figures quoted in the issue (N-sigma .28/.64, robust .80/.91): presumably they come from "
-    "other preprocessing (RCAEval) that we did not reproduce; ours run on exactly the same "
-    "joined frames as `rca analyze`.",
-    "- Symptom metrics (latency, error rate, throughput, load) are weighted 0.5 against "
-    "resource metrics (cpu, memory, disk): symptoms travel to every caller, resources stay with "
-    "the faulty service. A series counts as evidence only above 10 robust deviations, "
-    "compressed as log(score/10).",
+    "- Metrics are scored by the detect stage (`rca.detect.robust.RobustDeviation`): BARO-style "
+    "median/IQR of the normal period with two unit-free floors (scale >= 1 % of the normal "
+    "level; a series flat at zero is scaled by 1 % of its own peak), max over a service's "
+    "series. The floor came from why the published scaler failed on Sock Shop (flat byte "
+    "gauges), not from a search; the sweep in (a) shows 0.001-0.1 give the same result.",
+    "- Every service seen in the inputs is ranked (`root_causes` is complete); services with "
+    "evidence of their own (a surging signature, a silence, a metric beyond 10 robust "
+    "deviations) are `anomalous` and come first, the rest follow by how far they moved.",
+    "- Nezha: three ranker constants (`TWO_SIDED`, `SCORE_CAP`, `AGGREGATE` in "
+    "rca/rank/metrics.py) are chosen by a 6-point grid on one day and reported on the other "
+    "(then swapped); the row 'in-sample' shows the same day's own best for comparison. The "
+    "ideas in the grid (two-sided deviations, capping deviations of sparse series, averaging "
+    "a service's three strongest series) were found by looking at misses on both days, so the "
+    "design (not the constants) has seen both days. Code-level faults (exception, return) "
+    "barely move these per-minute metrics; the published anchor (README) is about a quarter to "
+    "a third first for N-sigma. Shipped defaults stay at the Sock Shop-era values "
+    "(upward, no cap, max) unless both days chose the same other value.",
     "- Logs: per (service, template) of WARN+ events, new or >= 3x surge after the onset "
     "scores severity x log(1+surge) x log(1+count); a busy service that goes quiet is scored "
-    "like a surge of the missing volume at FATAL weight. Onset: joint change point of per-"
-    "service error counts, moved back to the start of the sustained run of each strong "
-    "template and of each metric already moving (slow faults such as leaks start long before "
-    "the loud symptoms).",
+    "like a surge of the missing volume at FATAL weight. The signature and the evidence carry "
+    "the deepest cause of the record (structured error fields, Java `Caused by:`, Python "
+    "chained tracebacks), so fixes match the cause, not the wrapper message.",
     "- Propagation: a service whose callee (given deps, else edges inferred from error "
     "messages naming another service) was anomalous no later is scaled by 0.35 per such "
     "callee; otherwise later starters are scaled by 1/(1 + delay/tau), tau = 2 % of the "
-    "incident span. These constants were set while developing against simulator seeds 1-3 "
-    "(logs only, then logs + metrics); the table in (b) uses seeds 1-5, so seeds 4-5 are "
-    "unseen, but the simulator is our own and shares its assumptions with the ranker: treat "
-    "(b) as a regression check, not as evidence of real-world accuracy.",
+    "incident span. These constants were set against simulator seeds 1-3 in an earlier round; "
+    "seeds 101-103 were never run before this benchmark, and the varied output (other names, "
+    "ECS/OTel error fields, deploys, GC storms, cron failures) was added after the ranker's "
+    "constants were frozen. The simulator is still ours: treat (c) as a regression check.",
+    "- Fix matching: rules (patterns, errno names/numbers in every frame, exception class "
+    "names, gRPC/HTTP statuses) are data in rca/fixes/library/*.yaml; rules were added while "
+    "looking only at misses of the dev half of the corpus (two rounds: dev-miss rules, then "
+    "family-level rules written from runtime knowledge); the dev half is also shipped as "
+    "`examples` for a nearest-example fallback (TF-IDF cosine >= 0.4, chosen by leave-one-out "
+    "on the dev half with <= 1 % hits on 600 loghub lines). Held-out figures after each round: "
+    "0.63 (library before), 0.68 (dev-miss rules), 0.75 (+ examples), 0.86 (+ family rules). "
+    "Caveat: the held-out lines were written by the same person who wrote the rules.",
     "",
 ]
+
+
+def corpus_table() -> list[str]:
+    """The real-error corpus evaluation of tests/test_fixes_real_errors.py, as a table."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "real_errors", ROOT / "tests" / "test_fixes_real_errors.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    cells = mod.top3_table()
+    rows, tot = [], {"dev": [0, 0], "held-out": [0, 0]}
+    for fid, c in sorted(cells.items()):
+        hits, lines = c["dev"][0] + c["held-out"][0], c["dev"][1] + c["held-out"][1]
+        rows.append({"fix id": fid, "dev (in-sample)": f"{c['dev'][0]}/{c['dev'][1]}",
+                     "held-out": f"{c['held-out'][0]}/{c['held-out'][1]}",
+                     "all": hits / lines})
+        for k in tot:
+            tot[k][0] += c[k][0]
+            tot[k][1] += c[k][1]
+    hits, lines = tot["dev"][0] + tot["held-out"][0], tot["dev"][1] + tot["held-out"][1]
+    rows.append({"fix id": "**overall**", "dev (in-sample)": f"{tot['dev'][0]}/{tot['dev'][1]}",
+                 "held-out": f"{tot['held-out'][0]}/{tot['held-out'][1]} "
+                             f"({tot['held-out'][0] / tot['held-out'][1]:.2f})",
+                 "all": hits / lines})
+    return [table(rows, ["fix id", "dev (in-sample)", "held-out", "all"])]
 
 
 def table(rows: list[dict], cols: list[str]) -> str:
@@ -274,16 +247,33 @@ def main(argv=None) -> int:
         out += ["## (a) Sock Shop, root-cause service (RCD cases)", "",
                 table(rows, ["method", "AC@1", "AC@3", "Avg@5", "cases"])]
         out += [f"- {n}" for n in notes] + [""]
+        rows, notes = run_nezha(bench_data_dir() / "nezha", tmp)
+        out += ["## (b) Nezha fault injections, metrics only, fault time given", "",
+                table(rows, ["day", "method", "AC@1", "AC@3", "Avg@5", "cases"])]
+        out += [f"- {n}" for n in notes] + [""]
         os.environ["RCA_HOME"] = str(tmp / "home")  # feedback store: never the user's
-        rows, notes, misses = run_simulated(tmp, args.quick)
-        out += ["## (b) Simulated incidents (rca.simulate), default settings", "",
-                table(rows, ["input", "top-1 service", "top-3 service", "top-3 fix",
-                             "incidents"])]
-        out += [f"- {n}" for n in notes]
-        for m in misses[:15]:
-            out.append(f"- miss: {m['scenario']} seed {m['seed']} size {m['size']}: truth "
-                       f"{m['truth']} / {m['fix']}, got {m['got']} / {m['fixes']}")
-        out += ["", "## (c) Timing", ""] + [f"- {n}" for n in run_scale(tmp)] + [""]
+        out += ["## (c) Simulated incidents (rca.simulate), constants frozen", ""]
+        seeds = {"building seeds 1-3": (BUILD_SEEDS, False),
+                 "held-out seeds 101-103": (HELD_OUT_SEEDS, False),
+                 "held-out seeds 101-103, varied output": (HELD_OUT_SEEDS, True)}
+        if args.quick:
+            seeds = {k: (v[:2], vary) for k, (v, vary) in seeds.items()}
+        all_rows, all_notes, all_misses = [], [], []
+        for label, (which, vary) in seeds.items():
+            rows, notes, misses = run_simulated(tmp, which, vary=vary, label=label)
+            all_rows += rows
+            all_notes += notes
+            all_misses += [dict(m, seeds=label) for m in misses]
+        out += [table(all_rows, ["seeds", "input", "top-1 service", "top-3 service",
+                                 "top-3 fix", "incidents"])]
+        out += [f"- {n}" for n in all_notes]
+        for m in all_misses[:20]:
+            out.append(f"- miss ({m['seeds']}): {m['scenario']} seed {m['seed']} size "
+                       f"{m['size']}: truth {m['truth']} / {m['fix']}, got {m['got']} / "
+                       f"{m['fixes']}")
+        out += ["", "## (d) Real-error corpus (tests/data/real_errors), right fix in the top 3",
+                ""] + corpus_table() + [""]
+        out += ["## (e) Timing", ""] + [f"- {n}" for n in run_scale(tmp)] + [""]
         out += METHOD_NOTES
         print("\n".join(out))
     RESULTS.parent.mkdir(parents=True, exist_ok=True)

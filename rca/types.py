@@ -66,6 +66,7 @@ class RootCause:
     template: str | None = None
     evidence: tuple[Evidence, ...] = ()
     reasons: tuple[str, ...] = ()
+    anomalous: bool = True  # crossed the anomaly threshold (others are ranked, weakly)
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,7 +29,8 @@ STAGE_PACKAGES = ("rca.ingest", "rca.templates", "rca.features", "rca.detect.onl
 #: Stage modules without ``__all__``: every public name they define is listed.
 STAGE_MODULES = ("rca.detect.alarms", "rca.detect.calibrate", "rca.detect.drift",
                  "rca.detect.forecast", "rca.detect.kinds", "rca.detect.silence",
-                 "rca.rank.logs", "rca.rank.metrics", "rca.rank.onset", "rca.rank.graph",
+                 "rca.detect.changepoint", "rca.detect.robust",
+                 "rca.rank.logs", "rca.rank.metrics", "rca.rank.graph",
                  "rca.rank.combine", "rca.rank.incident", "rca.paths", "rca.errors", "rca.types")
 
 API_HEADER = """\

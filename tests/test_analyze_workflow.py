@@ -103,3 +103,29 @@ def test_timeline_counts_errors_per_service(tmp_path):
     a = api.analyze([write_incident(tmp_path / "logs")])
     assert {"orders", "front-end", "db"} <= set(a.timeline.columns)
     assert a.timeline["front-end"].sum() > 100
+
+
+def test_every_service_in_the_inputs_is_ranked_and_flagged(tmp_path):
+    """Logs of three services, metrics of those plus two quiet ones: all five are ranked,
+    ordered, with scores; only services with evidence are marked anomalous."""
+    logs = write_incident(tmp_path / "logs")
+    n = 600
+    rng = np.random.default_rng(5)
+    quiet = pd.DataFrame({"time": T0 + np.arange(n),
+                          "cache_cpu": rng.normal(5, 0.5, n),
+                          "mailer_mem": 1e8 + rng.integers(0, 8, n).astype(float)})
+    csv = tmp_path / "quiet.csv"
+    quiet.to_csv(csv, index=False)
+    res = api.analyze([logs], metrics=[csv])
+    doc = api.analysis_to_dict(res)
+    ranked = [c["service"] for c in doc["root_causes"]]
+    assert sorted(ranked) == ["cache", "db", "front-end", "mailer", "orders"]
+    assert [c["rank"] for c in doc["root_causes"]] == list(range(1, 6))
+    assert ranked[0] == "db" and doc["root_causes"][0]["anomalous"] is True
+    flags = {c["service"]: c["anomalous"] for c in doc["root_causes"]}
+    assert flags["cache"] is False and flags["mailer"] is False
+    scores = [c["score"] for c in doc["root_causes"]]
+    first_weak = [c["anomalous"] for c in doc["root_causes"]].index(False)
+    assert all(c["anomalous"] is False for c in doc["root_causes"][first_weak:])
+    assert max(scores[first_weak:]) < 0.05 <= min(scores[:first_weak])
+    assert all(not c["evidence"] for c in doc["root_causes"][first_weak:])

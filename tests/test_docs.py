@@ -183,9 +183,10 @@ def test_every_forecast_threshold_is_documented():
 
 
 def test_every_remediation_entry_key_is_documented():
-    from rca.fixes import entry
+    from rca.fixes.spec import EntrySpec, SignatureSpec
 
-    keys = sorted(entry._ENTRY_KEYS) + [f"signature.{k}" for k in sorted(entry._SIGNATURE_KEYS)]
+    keys = sorted(EntrySpec.model_fields) + [f"signature.{k}"
+                                             for k in sorted(SignatureSpec.model_fields)]
     assert "id" in keys and "signature.patterns" in keys
     text = _config_doc()
     assert not _missing(keys, text), f"remediation keys missing: {_missing(keys, text)}"

@@ -7,7 +7,7 @@ import importlib
 
 import pytest
 
-MODULES = ["rca.fixes.regex_guard", "rca.fixes.entry", "rca.fixes.library", "rca.fixes.feedback",
+MODULES = ["rca.fixes.regex_guard", "rca.fixes.entry", "rca.fixes.signature", "rca.fixes.spec", "rca.fixes.library", "rca.fixes.feedback",
            "rca.simulate"]
 
 

@@ -1,4 +1,4 @@
-"""Metric root-cause scoring and onset detection (rca.rank.metrics, rca.rank.onset)."""
+"""Metric root-cause scoring and onset detection (rca.rank.metrics, rca.detect.changepoint)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from rca.rank import metrics as rm
-from rca.rank.onset import detect_onset
+from rca.detect.changepoint import detect_onset
 
 
 def _frames(seed=0, n=200, m=80):

@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from rca.ingest.error_fields import headline
 from rca.types import Evidence, RootCause
 
-#: Candidates reported, and evidence lines per candidate.
+#: Candidates given evidence (every service is ranked), and evidence lines per candidate.
 TOP_K = 5
 EVIDENCE_LINES = 3
 
@@ -20,15 +21,17 @@ def as_datetime(ts):
 
 
 def root_causes(ranked, events, metric_table, onset, metrics_source) -> list[RootCause]:
-    """The ranked candidates (a frame from :func:`rca.rank.combine.combine`) as root causes,
-    each with its log and metric evidence."""
+    """Every ranked service (a frame from :func:`rca.rank.combine.combine`) as a root cause;
+    the first :data:`TOP_K` anomalous ones carry their log and metric evidence."""
     causes = []
     for i, row in enumerate(ranked.itertuples(index=False), start=1):
+        shown = bool(row.anomalous) and i <= TOP_K
         evidence = (log_evidence(events, row, onset)
-                    + metric_evidence(metric_table, row, metrics_source))
+                    + metric_evidence(metric_table, row, metrics_source)) if shown else []
         causes.append(RootCause(rank=i, service=row.service, score=round(float(row.score), 4),
                                 metric=row.series, template=row.template,
-                                evidence=tuple(evidence), reasons=tuple(row.reasons)))
+                                evidence=tuple(evidence), reasons=tuple(row.reasons),
+                                anomalous=bool(row.anomalous)))
     return causes
 
 
@@ -45,7 +48,7 @@ def log_evidence(events, row, onset) -> list[Evidence]:
     else:
         lines = events.iloc[:0]
     return [Evidence(source=Path(str(r.source)).name or str(r.source), line=int(r.line) or None,
-                     text=str(r.message)[:500], timestamp=as_datetime(r.timestamp))
+                     text=headline(str(r.message)), timestamp=as_datetime(r.timestamp))
             for r in lines.itertuples(index=False)]
 
 

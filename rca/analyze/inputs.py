@@ -67,7 +67,9 @@ def analysis_events(records) -> pd.DataFrame:
     from rca.rank.logs import severity
     from rca.templates import TemplateMiner
 
-    frame = events_frame(records)
+    from rca.ingest.error_fields import with_cause_record
+
+    frame = events_frame(with_cause_record(r) for r in records)
     if frame.empty:
         return frame
     frame["service"] = frame["service"].fillna("").astype(str)

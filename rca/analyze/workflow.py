@@ -14,13 +14,13 @@ from typing import Sequence
 import pandas as pd
 
 from rca.analyze.evidence import TOP_K, as_datetime as _dt, root_causes
+from rca.detect.changepoint import detect_onset
 from rca.errors import InputError
 from rca.rank import combine as rank_combine
 from rca.rank import logs as rank_logs
 from rca.rank import metrics as rank_metrics
 from rca.rank.graph import infer_edges
 from rca.rank.incident import incident_id
-from rca.rank.onset import detect_onset
 from rca.types import Analysis, Incident, Suggestion
 
 #: Robust deviation a metric must reach for the metrics alone to declare an incident.
@@ -77,9 +77,10 @@ def analyze_frames(events: pd.DataFrame | None = None, metrics: pd.DataFrame | N
         metric_table = rank_metrics.metric_table(metrics, onset)
         metric_services = rank_metrics.service_table(metric_table)
         if metric_services.empty or metric_services["score"].max() < METRIC_INCIDENT_Z:
-            metric_services = None
+            metric_services = metric_services.assign(strength=0.0)  # ranks, not evidence
 
-    if (log_services is None or log_services.empty) and metric_services is None:
+    metric_evidence = metric_services is not None and (metric_services["strength"] > 0).any()
+    if (log_services is None or log_services.empty) and not metric_evidence:
         why = "no new or surging errors" if has_logs else "no metric moved"
         if has_logs and not (sev > 0).any():
             why = "no errors in the logs"
@@ -88,9 +89,10 @@ def analyze_frames(events: pd.DataFrame | None = None, metrics: pd.DataFrame | N
 
     graph = _graph(edges, events, metrics, templates, onset, notes)
     end = _data_end(events, metrics)
-    ranked = rank_combine.combine(log_services, metric_services, graph, onset=onset, end=end)
+    ranked = rank_combine.combine(log_services, metric_services, graph, onset=onset, end=end,
+                                  services=_services(events, metrics))
     ranked = ranked.astype(object).where(ranked.notna(), None)
-    causes = root_causes(ranked.head(TOP_K), events, metric_table, onset, metrics_source)
+    causes = root_causes(ranked, events, metric_table, onset, metrics_source)
 
     start = onset
     incident_end = _incident_end(events, templates, onset, end)
@@ -152,15 +154,20 @@ def _data_start(events, metrics):
     return min(starts)
 
 
+def _services(events, metrics) -> set[str]:
+    """Every service seen in the inputs: log services and metric column prefixes."""
+    services = set(events["service"].unique()) if events is not None else set()
+    if metrics is not None and not metrics.empty:
+        services |= {rank_metrics.service_of(c) for c in metrics.columns}
+    return services
+
+
 def _graph(edges, events, metrics, templates, onset, notes: list[str]) -> list[tuple[str, str]]:
     """The given dependency edges, else edges inferred from errors naming other services."""
     graph = list(edges)
     if graph or templates is None:
         return graph
-    services = set(events["service"].unique()) if events is not None else set()
-    if metrics is not None and not metrics.empty:
-        services |= {rank_metrics.service_of(c) for c in metrics.columns}
-    graph = infer_edges(_hot_messages(events, templates, onset), services)
+    graph = infer_edges(_hot_messages(events, templates, onset), _services(events, metrics))
     if graph:
         notes.append("dependency graph inferred from errors naming other services: "
                      + ", ".join(f"{a}->{b}" for a, b in graph))
@@ -217,7 +224,7 @@ def _clues(events, templates, causes, onset) -> list[tuple]:
     """``(service, text, level, metric_hint)`` for the top candidates, most important first:
     each one's anomalous messages (one per template), then its metric and silence hints."""
     clues: list[tuple] = []
-    for cause in causes[:3]:
+    for cause in [c for c in causes if c.anomalous][:3]:
         if events is not None and templates is not None and not templates.empty:
             hot = templates[(templates["service"] == cause.service) & (templates["score"] > 0)]
             sel = events[(events["service"] == cause.service) & (events["timestamp"] >= onset)

@@ -37,12 +37,13 @@ def analysis_to_html(analysis) -> str:
 
 
 def simulate(scenario, out_dir, seed=0, n_services=6, duration=1200, lines=400, noise=1.0,
-             step=5):
-    """Write a simulated incident (logs, metrics.csv, deps.yaml, truth.json) to ``out_dir``."""
+             step=5, vary=False):
+    """Write a simulated incident (logs, metrics.csv, deps.yaml, truth.json) to ``out_dir``;
+    ``vary``: other service names, ECS/OTel error fields, more unrelated noise."""
     from rca.simulate import simulate as _simulate
 
     return _simulate(scenario, out_dir, seed=seed, n_services=n_services, duration=duration,
-                     lines=lines, noise=noise, step=step)
+                     lines=lines, noise=noise, step=step, vary=vary)
 
 
 def list_scenarios():

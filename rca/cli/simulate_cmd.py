@@ -25,6 +25,9 @@ def register(app: typer.Typer) -> None:
         duration: int = typer.Option(1200, "--duration", min=120, help="Seconds simulated."),
         noise: float = typer.Option(1.0, "--noise", min=0.0, help="Noise level (0 = none)."),
         step: int = typer.Option(5, "--step", min=1, help="Metric interval in seconds."),
+        vary: bool = typer.Option(False, "--vary", help="Vary what is emitted: other service "
+                                  "names, ECS/OTel JSON with error fields, deploys, GC storms "
+                                  "and cron failures in unrelated services."),
         list_: bool = typer.Option(False, "--list", help="List the scenarios and exit."),
     ) -> None:
         """Write a simulated multi-service incident: logs/<service>.log (mixed formats),
@@ -39,6 +42,6 @@ def register(app: typer.Typer) -> None:
         if not scenario or out is None:
             fail("give --scenario NAME and --out DIR (or --list)", ExitCode.INPUT)
         folder = api.simulate(scenario, out, seed=seed, n_services=services, duration=duration,
-                              lines=lines, noise=noise, step=step)
+                              lines=lines, noise=noise, step=step, vary=vary)
         out_console.print(f"wrote {folder} (logs/, metrics.csv, deps.yaml, truth.json)",
                           markup=False)

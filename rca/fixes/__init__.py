@@ -6,8 +6,9 @@ resolved incidents.
 - :class:`FeedbackStore` - SQLite record of what fixed past incidents.
 """
 
-from rca.fixes.entry import FixEntry, normalize_metric_hint
+from rca.fixes.entry import FixEntry
 from rca.fixes.feedback import FeedbackHit, FeedbackStore
+from rca.fixes.signature import normalize_metric_hint
 from rca.fixes.library import Clue, Library
 from rca.rank.incident import incident_id
 

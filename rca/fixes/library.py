@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Iterable, NamedTuple, Sequence
 import yaml
 
 from rca.errors import ConfigError, InputError
-from rca.fixes.entry import (BASE_CONFIDENCE, FixEntry, FixMatch, entry_from_dict,
-                             normalize_level)
+from rca.fixes.entry import BASE_CONFIDENCE, FixEntry, FixMatch, entry_from_dict, normalize_level
+from rca.fixes.similar import ExampleIndex
 from rca.types import Suggestion
 
 if TYPE_CHECKING:
@@ -58,6 +58,7 @@ class Library:
 
     def __init__(self, entries: Sequence[FixEntry] = ()):
         self.entries = tuple(entries)
+        self._examples: ExampleIndex | None = None  # built on first use
 
     # -- loading ---------------------------------------------------------------------------
     @classmethod
@@ -149,8 +150,9 @@ class Library:
     def _hits(self, index: int, clue: Clue, weight: float) -> list[_Hit]:
         level = normalize_level(clue.level)
         hits: list[_Hit] = []
+        similar = self._similar(clue.text)
         for entry in self.entries:
-            match = entry.match_text(clue.text or "")
+            match = entry.match_text(clue.text or "") or similar.get(entry.id)
             metric = entry.match_metric(clue.metric)
             if match is None or (metric is not None
                                  and BASE_CONFIDENCE["metric"] > BASE_CONFIDENCE[match.kind]):
@@ -158,6 +160,8 @@ class Library:
             if match is None:
                 continue
             conf = BASE_CONFIDENCE[match.kind] * entry.specificity * weight
+            if match.kind == "similar":
+                conf *= min(1.0, 0.5 + float(match.params.get("similarity", 0)))
             if match.kind != "metric" and entry.levels and level and level not in entry.levels:
                 conf *= 0.7
             hits.append(_Hit(entry, match, conf, index, clue))
@@ -166,6 +170,13 @@ class Library:
             hits = [h if h.confidence >= top else
                     _Hit(h.entry, h.match, h.confidence * 0.85, h.index, h.clue) for h in hits]
         return hits
+
+    def _similar(self, text: str | None) -> dict[str, FixMatch]:
+        """``similar`` hits: entries whose closest real example resembles ``text``."""
+        if self._examples is None:
+            self._examples = ExampleIndex({e.id: e.examples for e in self.entries})
+        return {fid: FixMatch("similar", example, {"similarity": f"{sim:.3f}"})
+                for fid, sim, example in self._examples.query(text)}
 
     def _apply_feedback(self, feedback: FeedbackStore, clues: list[Clue],
                         scored: dict[str, tuple[float, int, Suggestion]],

@@ -124,6 +124,9 @@ def from_mapping(obj: Mapping[str, Any], times: TimeParser, resource: Mapping | 
     attrs = {k: v for k, v in obj.items() if k not in used}
     if "attributes" in attrs:
         attrs["attributes"] = otel_attributes(attrs["attributes"])
+    from rca.ingest.error_fields import error_fields  # it uses lookup() from here
+
+    attrs.update(error_fields({**obj, "attributes": attrs.get("attributes") or {}}))
     if not message:
         ekey, err = _first(obj, _ERROR_KEYS)
         if isinstance(err, Mapping):

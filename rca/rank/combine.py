@@ -1,6 +1,9 @@
 """Join log and metric evidence per service into one ranking of root-cause candidates.
 
-Each source is scaled to [0, 1] by its strongest service (metrics by their ``strength``, see
+Every service seen in the inputs is ranked. Those with evidence (a surging log signature, a
+silence, a metric beyond :data:`rca.rank.metrics.ANOMALY_Z`) are ``anomalous`` and come first;
+the others follow with a weak score below :data:`MIN_SHARE`, ordered by how far their metrics
+moved. Each source is scaled to [0, 1] by its strongest service (metrics by their ``strength``, see
 :func:`rca.rank.metrics.service_table`), the sources present are averaged,
 and two propagation rules adjust the result:
 
@@ -20,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from rca.rank.graph import victims
+from rca.rank.metrics import ANOMALY_Z
 
 #: Factor applied to a service explained by an anomalous callee that started first.
 VICTIM = 0.35
@@ -29,15 +33,17 @@ TAU = 0.02
 MIN_SHARE = 0.05
 
 COLUMNS = ["service", "score", "log_score", "metric_score", "start", "template_id", "template",
-           "series", "silent", "victim_of", "reasons"]
+           "series", "silent", "victim_of", "reasons", "anomalous", "raw"]
 
 
 def combine(log_services: pd.DataFrame | None, metric_services: pd.DataFrame | None,
             edges: Iterable[tuple[str, str]] = (), onset: pd.Timestamp | None = None,
-            end: pd.Timestamp | None = None) -> pd.DataFrame:
-    """Rank services, best first. Inputs are :func:`rca.rank.logs.service_table` and
+            end: pd.Timestamp | None = None, services: Iterable[str] = ()) -> pd.DataFrame:
+    """Rank services, best first: the anomalous ones, then every other service of
+    ``services`` and of the two frames. Inputs are :func:`rca.rank.logs.service_table` and
     :func:`rca.rank.metrics.service_table` (with an optional ``start`` column) frames."""
     rows: dict[str, dict] = {}
+    raw = _raw_metric(metric_services)
     sources = 0
     for kind, frame in (("log", log_services), ("metric", metric_services)):
         if frame is None or frame.empty:
@@ -67,11 +73,36 @@ def combine(log_services: pd.DataFrame | None, metric_services: pd.DataFrame | N
                 row["series"] = r.get("series")
                 row["reasons"].append(f"metric {r.get('series')} moved {float(r['score']):.1f} "
                                       "robust deviations")
-    if not rows:
-        return pd.DataFrame(columns=COLUMNS)
     table = pd.DataFrame(list(rows.values()), columns=COLUMNS)
+    table["anomalous"] = True
     table["score"] = (table["log_score"] + table["metric_score"]) / max(sources, 1)
+    table = _propagate(table, edges, onset, end)
+    others = sorted(set(services) | set(raw) | _names(log_services) - set(rows))
+    weak = pd.DataFrame([{**_empty(s), "anomalous": False,
+                          "score": MIN_SHARE * raw.get(s, 0.0) / (raw.get(s, 0.0) + ANOMALY_Z),
+                          "reasons": ["below the anomaly threshold"]}
+                         for s in others if s not in rows], columns=COLUMNS)
+    table = pd.concat([table, weak], ignore_index=True) if len(weak) else table
+    table["raw"] = table["service"].map(raw).fillna(0.0)
+    return table.sort_values(["anomalous", "score", "start", "raw"],
+                             ascending=[False, False, True, False], kind="stable",
+                             na_position="last").reset_index(drop=True)
 
+
+def _raw_metric(frame: pd.DataFrame | None) -> dict[str, float]:
+    if frame is None or frame.empty:
+        return {}
+    return {s: float(v) for s, v in frame.groupby("service")["score"].max().items()}
+
+
+def _names(frame: pd.DataFrame | None) -> set[str]:
+    return set() if frame is None or frame.empty else set(frame["service"])
+
+
+def _propagate(table: pd.DataFrame, edges, onset, end) -> pd.DataFrame:
+    """Victim and timing factors (see the module), then scores scaled to the top one."""
+    if table.empty:
+        return table
     starts = {s: (None if pd.isna(t) else t) for s, t in zip(table["service"], table["start"])}
     blamed = victims(starts, edges)
     known = [t for t in starts.values() if t is not None]
@@ -96,11 +127,10 @@ def combine(log_services: pd.DataFrame | None, metric_services: pd.DataFrame | N
     top = table["score"].max()
     if top > 0:
         table["score"] = table["score"] / top
-    return table.sort_values(["score", "start"], ascending=[False, True], kind="stable",
-                             na_position="last").reset_index(drop=True)
+    return table
 
 
 def _empty(service: str) -> dict:
     return {"service": service, "score": 0.0, "log_score": 0.0, "metric_score": 0.0,
             "start": pd.NaT, "template_id": None, "template": None, "series": None,
-            "silent": False, "victim_of": None, "reasons": []}
+            "silent": False, "victim_of": None, "reasons": [], "anomalous": True, "raw": 0.0}

@@ -61,7 +61,7 @@ def severity(frame: pd.DataFrame) -> pd.Series:
 def log_onset(frame: pd.DataFrame, bins: int = 200) -> pd.Timestamp | None:
     """Onset of an incident in logs: change point of per-service error and volume counts,
     moved back to the first event of a template that is anomalous relative to it."""
-    from rca.rank.onset import change_statistic
+    from rca.detect.changepoint import change_statistic
 
     ts = frame["timestamp"]
     if ts.isna().all():

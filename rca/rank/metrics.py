@@ -1,17 +1,10 @@
-"""Metric root-cause scorers: how far each series moved after the fault, per service.
+"""Rank services by how far their metric series moved after a fault.
 
-The main scorer is robust change scoring in the spirit of BARO (Pham et al., FSE 2024): each
-series is centred on the median of the normal period and scaled by its inter-quartile range;
-its score is the largest upward deviation after the fault. Two unit-free guards make this work
-on real gauges:
-
-* the scale never falls below ``rel_floor`` (1 %) of the series' normal level, so a flat memory
-  gauge counted in bytes (IQR of a few bytes) does not turn a drift of 4 kB into a score of
-  thousands;
-* a series that is constant at zero before the fault is scaled by ``rel_floor`` of its largest
-  absolute value, so its score does not depend on its unit either.
-
-N-sigma (mean/std) and a seeded random ranker are kept as baselines.
+Series are scored by the detect stage (:class:`rca.detect.robust.RobustDeviation`: median/IQR of
+the normal period with unit-free floors, in the spirit of BARO); this module turns those
+scores into per-series evidence (:func:`metric_table`) and per-service strength
+(:func:`service_table`). The baselines (N-sigma, the published BARO scaler, random) come from
+the same module, for the benchmarks.
 
 >>> import pandas as pd
 >>> normal = pd.DataFrame({"a_cpu": [1.0, 1.1, 0.9, 1.0], "b_cpu": [5.0, 5.2, 4.8, 5.0]})
@@ -28,9 +21,9 @@ import numpy as np
 import pandas as pd
 
 from rca.detect.kinds import kind_of
+from rca.detect.robust import (REL_FLOOR, as_float, nsigma_scores, plain_robust_scores,  # noqa: F401
+                               random_scores, robust_scores, robust_z)
 
-#: Smallest scale, as a fraction of the series' normal level (unit-free noise floor).
-REL_FLOOR = 0.01
 #: Robust deviation below which a series' move is not evidence (the largest of ~40 untouched
 #: Sock Shop series, normal half against normal half, is about 5 in a typical case).
 ANOMALY_Z = 10.0
@@ -38,6 +31,15 @@ ANOMALY_Z = 10.0
 SYMPTOM_WEIGHT = 0.5
 #: Robust deviation from which a series counts as moving (its ``start``).
 START_Z = 3.0
+#: Score drops as well as rises (a success rate falling, traffic vanishing).
+TWO_SIDED = False
+#: Deviation beyond which a series is simply "clearly moved": a sparse series (a p99 latency
+#: that is flat at ~0 and then sees one slow call) reaches millions, a saturated CPU hundreds;
+#: past the cap only the kind of metric and the number of moved series tell them apart.
+SCORE_CAP: float | None = None
+#: How a service's series combine: ``"max"`` (the best series, as BARO) or ``"top3"`` (the
+#: mean strength of its three strongest series: a fault moves several metrics of its service).
+AGGREGATE = "max"
 
 
 def service_of(series: str) -> str:
@@ -51,97 +53,47 @@ def metric_of(series: str) -> str:
     return parts[1] if len(parts) == 2 else series
 
 
-def _floor_scale(scale: pd.Series, normal: pd.DataFrame, after: pd.DataFrame, level: pd.Series,
-                 rel_floor: float) -> pd.Series:
-    scale = np.maximum(scale.fillna(0.0), rel_floor * level.abs().fillna(0.0))
-    peak = pd.concat([normal.abs().max(), after.abs().max()], axis=1).max(axis=1).fillna(0.0)
-    scale = scale.where(scale > 0, rel_floor * peak)
-    return scale.where(scale > 0, np.nan)
-
-
-def robust_z(normal: pd.DataFrame, after: pd.DataFrame, rel_floor: float = REL_FLOOR
-             ) -> pd.DataFrame:
-    """Robust deviation of every value of ``after``: ``(x - median) / scale`` (see module)."""
-    normal, after = _align(normal, after)
-    med = normal.median()
-    iqr = normal.quantile(0.75) - normal.quantile(0.25)
-    scale = _floor_scale(iqr, normal, after, med, rel_floor)
-    return (after - med) / scale
-
-
-def robust_scores(normal: pd.DataFrame, after: pd.DataFrame, rel_floor: float = REL_FLOOR
-                  ) -> pd.Series:
-    """Per series: max over ``after`` of ``(x - median) / max(IQR, rel_floor * |median|)``.
-
-    ``normal`` and ``after`` are wide frames with the same numeric columns. A series that never
-    moves scores 0; NaN values are ignored.
-    """
-    return robust_z(normal, after, rel_floor).max().fillna(0.0).clip(lower=0.0)
-
-
-def nsigma_scores(normal: pd.DataFrame, after: pd.DataFrame) -> pd.Series:
-    """Baseline N-sigma: max over ``after`` of ``(x - mean) / std`` (std 0 -> 1, as usual)."""
-    normal, after = _align(normal, after)
-    mu = normal.mean()
-    sd = normal.std().fillna(0.0)
-    sd = sd.where(sd > 0, 1.0)
-    return ((after - mu) / sd).max().fillna(0.0)
-
-
-def plain_robust_scores(normal: pd.DataFrame, after: pd.DataFrame) -> pd.Series:
-    """Baseline BARO-style robust scaler exactly as published (IQR 0 -> scale 1, no floor)."""
-    normal, after = _align(normal, after)
-    med = normal.median()
-    iqr = normal.quantile(0.75) - normal.quantile(0.25)
-    iqr = iqr.where(iqr > 0, 1.0)
-    return ((after - med) / iqr).max().fillna(0.0)
-
-
-def random_scores(columns, seed: int = 0) -> pd.Series:
-    """Baseline: a random score per series from a fixed seed."""
-    rng = np.random.default_rng(seed)
-    cols = list(columns)
-    return pd.Series(rng.random(len(cols)), index=cols, dtype=float)
-
-
-def _align(normal: pd.DataFrame, after: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    cols = [c for c in normal.columns if c in after.columns]
-    n = normal[cols].apply(pd.to_numeric, errors="coerce").astype(float)
-    a = after[cols].apply(pd.to_numeric, errors="coerce").astype(float)
-    return n, a
-
-
-def metric_table(wide: pd.DataFrame, fault_time: pd.Timestamp, scorer=robust_scores
-                 ) -> pd.DataFrame:
+def metric_table(wide: pd.DataFrame, fault_time: pd.Timestamp, scorer=None) -> pd.DataFrame:
     """Score every series of a time-indexed wide frame around ``fault_time``.
 
     Returns one row per series, best first: ``series, service, metric, score, peak,
-    peak_time, start, baseline`` (``start``: first time the robust deviation reached
-    :data:`START_Z`).
+    peak_time, start, baseline`` (``score``: the largest deviation after the fault from
+    :class:`~rca.detect.robust.RobustDeviation`, or from ``scorer(normal, after)`` if given;
+    ``peak``: the value furthest from normal; ``start``: first time the deviation reached
+    :data:`START_Z`). Series without a usable value after the fault score 0.
     """
     normal = wide[wide.index < fault_time]
     after = wide[wide.index >= fault_time]
     if normal.empty or after.empty:
         return pd.DataFrame(columns=["series", "service", "metric", "score", "peak", "peak_time",
                                      "start", "baseline"])
-    scores = scorer(normal, after)
-    z = robust_z(normal, after)
+    z = robust_z(normal, after, two_sided=TWO_SIDED)
+    scores = (z.max().fillna(0.0).clip(lower=0.0) if scorer is None
+              else scorer(normal, after).reindex(z.columns).fillna(0.0))
     over = z.ge(START_Z)
-    start = over.idxmax().where(over.any())
-    num_after = after[scores.index].apply(pd.to_numeric, errors="coerce").astype(float)
-    peak_time = num_after.idxmax()
+    start = _times(over.idxmax(), over.any())
+    peak_time = _times(z.abs().fillna(-1.0).idxmax(), z.notna().any())
+    num_after = as_float(after[z.columns])
+    rows = num_after.index.get_indexer(pd.DatetimeIndex(peak_time) if len(peak_time) else [])
+    vals = num_after.to_numpy()
+    peak = pd.Series([vals[r, i] if r >= 0 else np.nan for i, r in enumerate(rows)],
+                     index=z.columns, dtype=float)
     out = pd.DataFrame({
-        "series": scores.index,
-        "service": [service_of(s) for s in scores.index],
-        "metric": [metric_of(s) for s in scores.index],
-        "score": scores.to_numpy(dtype=float),
-        "peak": num_after.max().reindex(scores.index).to_numpy(dtype=float),
-        "peak_time": peak_time.reindex(scores.index).to_numpy(),
-        "start": start.reindex(scores.index).to_numpy(),
-        "baseline": normal[scores.index].apply(pd.to_numeric, errors="coerce").median()
-        .to_numpy(dtype=float),
+        "series": z.columns,
+        "service": [service_of(c) for c in z.columns],
+        "metric": [metric_of(c) for c in z.columns],
+        "score": scores.reindex(z.columns).to_numpy(dtype=float),
+        "peak": peak.reindex(z.columns).to_numpy(dtype=float),
+        "peak_time": peak_time,
+        "start": start,
+        "baseline": as_float(normal[z.columns]).median().to_numpy(dtype=float),
     })
     return out.sort_values("score", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def _times(when: pd.Series, valid: pd.Series) -> list:
+    """Per column: its time where ``valid``, else NaT (tz kept)."""
+    return [t if ok else pd.NaT for t, ok in zip(when, valid)]
 
 
 def metric_weight(metric: str) -> float:
@@ -170,14 +122,21 @@ def service_table(table: pd.DataFrame) -> pd.DataFrame:
     """
     if table.empty:
         return pd.DataFrame(columns=["service", "score", "strength", "series", "start"])
-    ratio = (table["score"] / ANOMALY_Z).clip(lower=1.0)
+    score = table["score"] if SCORE_CAP is None else table["score"].clip(upper=SCORE_CAP)
+    ratio = (score / ANOMALY_Z).clip(lower=1.0)
     table = table.assign(strength=np.log(ratio) * table["metric"].map(metric_weight))
-    best = table.sort_values(["strength", "score"], ascending=False, kind="stable")
-    best = best.drop_duplicates("service")
+    ordered = table.sort_values(["strength", "score"], ascending=False, kind="stable")
+    best = ordered.drop_duplicates("service")
     best = best[["service", "score", "strength", "series"]].reset_index(drop=True)
+    if AGGREGATE == "top3":
+        mean3 = ordered.groupby("service", sort=False)["strength"].apply(lambda s: s.head(3).mean())
+        best["strength"] = best["service"].map(mean3)
+        best = best.sort_values(["strength", "score"], ascending=False, kind="stable")
+        best = best.reset_index(drop=True)
     if "start" in table.columns:
         moving = table[table["score"] >= START_Z]
-        best["start"] = best["service"].map(moving.groupby("service")["start"].min())
+        first = moving.dropna(subset=["start"]).groupby("service")["start"].min().to_dict()
+        best["start"] = [first.get(svc, pd.NaT) for svc in best["service"]]
     return best
 
 

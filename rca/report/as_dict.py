@@ -43,7 +43,7 @@ def analysis_to_dict(analysis: Analysis) -> dict[str, Any]:
         "id": inc.id, "start": _iso(inc.start), "end": _iso(inc.end), "onset": _iso(inc.onset),
         "services": list(inc.services)}
     causes = [{"rank": c.rank, "service": c.service, "score": round(float(c.score), 4),
-               "metric": c.metric, "template": c.template,
+               "anomalous": c.anomalous, "metric": c.metric, "template": c.template,
                "evidence": [evidence_to_dict(e) for e in c.evidence],
                "reasons": list(c.reasons)} for c in analysis.root_causes]
     suggestions = [{"id": s.id, "title": s.title, "confidence": round(float(s.confidence), 4),

@@ -29,12 +29,18 @@ def render_terminal(analysis: Analysis, console: Console) -> None:
     table.add_column("service", style="bold")
     table.add_column("score", justify="right")
     table.add_column("signature / metric", overflow="fold")
-    for c in analysis.root_causes:
+    shown = [c for c in analysis.root_causes if c.anomalous or c.rank <= 3]
+    for c in shown:
         what = c.template or ""
         if c.metric:
             what = f"{what}\n[metric] {c.metric}" if what else f"[metric] {c.metric}"
         table.add_row(str(c.rank), c.service, f"{c.score:.2f}", Text(what))
     console.print(table)
+    rest = analysis.root_causes[len(shown):]
+    if rest:
+        console.print(Text(f"{len(rest)} more service(s) ranked below the anomaly threshold: "
+                           + ", ".join(c.service for c in rest[:12])
+                           + (" ..." if len(rest) > 12 else "") + " (all in --json)", style="dim"))
     for c in analysis.root_causes[:3]:
         if not c.evidence and not c.reasons:
             continue

@@ -27,7 +27,9 @@ import yaml
 from rca.errors import InputError
 from rca.simulate.faults import FAULTS, Fault
 from rca.simulate.metrics import write_metrics
+from rca.simulate import noise
 from rca.simulate.render import Line, Renderer
+from rca.simulate.wording import banner, normal_line, symptom_line
 from rca.simulate.topology import LANGUAGE, Topology, build_topology
 
 _PLACEHOLDER = re.compile(r"\{(\w{1,20})\}")
@@ -37,38 +39,9 @@ _EPOCH = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc).timestamp()
 _HOSTS = ("api.partner-bank.com", "rates.fxfeed.io", "hooks.mailer.net", "auth.idp.example.com",
           "labels.shipfast.com", "api.tax-service.eu")
 
-# Benign recurring errors (present before and after the fault) and unrelated warnings.
-_BENIGN_ERRORS = {
-    "node": ("failed to flush metrics to statsd: connect ECONNREFUSED 127.0.0.1:8125",
-             "token refresh for analytics sink failed: 401 Unauthorized"),
-    "python": ("token refresh for partner feed failed: 401 Unauthorized, retrying in 60s",
-               "failed to flush metrics to statsd: [Errno 111] Connection refused"),
-    "java": ("Health check for legacy-reports failed: Read timed out after 2000ms",
-             "Failed to send span batch to collector: 401 Unauthorized"),
-    "postgres": ('duplicate key value violates unique constraint "sessions_pkey"',),
-}
-# A one-off new error in an unrelated service shortly after the fault (a red herring).
-_RED_HERRINGS = {
-    "node": "failed to refresh feature flags: Request failed with status code 500",
-    "python": "task reports.generate_daily failed: KeyError('region')",
-    "java": "Scheduled task 'syncCatalog' failed: java.lang.NullPointerException",
-    "postgres": "canceling statement due to statement timeout",
-}
-_WARNINGS = {
-    "node": ("deprecated option 'useUnifiedTopology' has no effect",
-             "slow request GET /api/items/{n} took {ms}ms", "cache miss rate {pct}% above 20%"),
-    "python": ("slow query ({ms} ms): SELECT * FROM products WHERE category_id = %s",
-               "retrying kafka commit for partition {n} (attempt 1)",
-               "DeprecationWarning: datetime.utcnow() is deprecated"),
-    "java": ("HHH000104: firstResult/maxResults specified with collection fetch; applying in memory!",
-             "Slow SQL: {ms}ms for select o from Order o where o.status = ?1",
-             "Retrying request to config server (attempt 1)"),
-    "postgres": ("checkpoints are occurring too frequently ({n} seconds apart)",),
-}
-
-
 def simulate(scenario: str, out_dir: str | Path, seed: int = 0, n_services: int = 6,
-             duration: int = 1200, lines: int = 400, noise: float = 1.0, step: int = 5) -> Path:
+             duration: int = 1200, lines: int = 400, noise: float = 1.0, step: int = 5,
+             vary: bool = False) -> Path:
     """Write one simulated incident to ``out_dir`` and return the folder.
 
     Files: ``logs/<service>.log`` (pino / winston JSON, python / java / postgres plain text),
@@ -77,22 +50,26 @@ def simulate(scenario: str, out_dir: str | Path, seed: int = 0, n_services: int 
     ``fix_id``, ``fault_time``, ``signature``...). Same arguments, same bytes.
 
     ``n_services`` 3..12, ``duration`` seconds, ``lines`` ~records per service, ``noise`` 0
-    (none) .. 2 (twice the default), ``step`` metric interval in seconds.
+    (none) .. 2 (twice the default), ``step`` metric interval in seconds. ``vary=True``
+    changes what is emitted so a ranker cannot rely on one shape: other service names, ECS and
+    OpenTelemetry JSON logs (error detail in ``error.*`` / ``exception.*`` fields), and more
+    noise in services the fault does not reach (a deploy, a GC storm, a failing cron job).
     """
     if scenario not in FAULTS:
         raise InputError(f"unknown scenario {scenario!r}; known: {', '.join(SCENARIOS)}")
     if duration < 120 or lines < 20 or step < 1 or noise < 0:
         raise InputError("need duration >= 120 s, lines >= 20, step >= 1 and noise >= 0")
     fault = FAULTS[scenario]
-    key = f"{scenario}:{seed}:{n_services}:{duration}:{lines}:{noise}:{step}"
+    key = f"{scenario}:{seed}:{n_services}:{duration}:{lines}:{noise}:{step}" + (
+        ":vary" if vary else "")
     rng = random.Random(key)
-    topo = build_topology(n_services, rng)
+    topo = build_topology(n_services, rng, vary=vary)
     start = _EPOCH + (seed % 28) * 86400 + rng.randrange(0, 3600)
     start = float(int(start))
     end = start + duration
     fault_t = round(start + duration * rng.uniform(0.55, 0.7), 3)
     root = _pick_root(fault, topo, rng)
-    sim = _Sim(fault, topo, rng, start, end, fault_t, root, lines, noise, key)
+    sim = _Sim(fault, topo, rng, start, end, fault_t, root, lines, noise, key, vary)
     sim.run()
 
     out = Path(out_dir)
@@ -116,7 +93,7 @@ def simulate(scenario: str, out_dir: str | Path, seed: int = 0, n_services: int 
         "red_herring": sim.herring,
         "services": list(topo.services), "formats": dict(sorted(topo.formats.items())),
         "params": {"n_services": len(topo.services), "duration": duration, "lines": lines,
-                   "noise": noise, "step": step},
+                   "noise": noise, "step": step, **({"vary": True} if vary else {})},
     }
     (out / "truth.json").write_text(json.dumps(truth, indent=2) + "\n", encoding="utf-8")
     return out
@@ -126,7 +103,7 @@ def _pick_root(fault: Fault, topo: Topology, rng: random.Random) -> str:
     candidates = []
     for svc in topo.services:
         lang = LANGUAGE[topo.formats[svc]]
-        if svc == "frontend" or (fault.effect != "silent" and not fault.lines.get(lang)):
+        if topo.tier[svc] == 0 or (fault.effect != "silent" and not fault.lines.get(lang)):
             continue
         if lang == "postgres" and fault.effect == "silent":
             continue
@@ -145,10 +122,11 @@ class _Sim:
 
     def __init__(self, fault: Fault, topo: Topology, rng: random.Random, start: float,
                  end: float, fault_t: float, root: str, lines: int, noise: float,
-                 rng_key: str = ""):
+                 rng_key: str = "", vary: bool = False):
         self.fault, self.topo, self.rng, self.rng_key = fault, topo, rng, rng_key
         self.start, self.end, self.fault_t, self.root = start, end, fault_t, root
-        self.lines, self.noise = lines, noise
+        self.lines, self.noise, self.vary = lines, noise, vary
+        self.iso = _iso
         self.logs: dict[str, list[Line]] = {s: [] for s in topo.services}
         self.symptom_start: dict[str, float] = {}
         self.signature = ""
@@ -182,8 +160,10 @@ class _Sim:
         self.symptom_start = self._propagation()
         for svc in self.topo.services:
             self._traffic(svc)
-        self._noise()
-        self._red_herring()
+        noise.benign_noise(self)
+        noise.red_herring(self)
+        if self.vary:
+            noise.varied_noise(self)
         self._fault_lines()
         self._symptoms()
 
@@ -200,7 +180,7 @@ class _Sim:
         for t in self.times(self.start, self.end, count):
             if stop is not None and t >= stop:
                 continue
-            self.logs[svc].append(_normal_line(svc, lang, t, r))
+            self.logs[svc].append(normal_line(svc, lang, t, r))
 
     def _propagation(self) -> dict[str, float]:
         slow = self.fault.effect in ("leak",)
@@ -234,7 +214,7 @@ class _Sim:
             self.logs[svc].append(Line(t, fault.level, message, exc, logger=f"{svc}.runtime"))
             if fault.restarts and self.rng.random() < 0.5:
                 self.logs[svc].append(Line(round(t + self.rng.uniform(1.0, 4.0), 3), "INFO",
-                                           _banner(svc, lang), logger=f"{svc}.main"))
+                                           banner(svc, lang), logger=f"{svc}.main"))
 
     def _symptoms(self) -> None:
         paths = self.topo.upstream_paths(self.root)
@@ -246,148 +226,6 @@ class _Sim:
             count = max(5, int((self.end - t0) * per_second * share * 1.5))
             kind = self.fault.symptom if depth == 1 else "upper"
             for i, t in enumerate([t0] + self.times(t0 + 0.05, self.end, count - 1)):
-                message, exc = _symptom_line(lang, kind, callee, self.fault.symptom, self.rng)
+                message, exc = symptom_line(lang, kind, callee, self.fault.symptom, self.rng,
+                                            self.lang(callee) == "postgres")
                 self.logs[caller].append(Line(t, "ERROR", message, exc, logger=f"{caller}.client"))
-
-    def _red_herring(self) -> None:
-        """A short burst of a never-seen error in a service the fault does not reach, some
-        time after the fault began (own random stream: the rest of the scenario is unchanged)."""
-        unrelated = [s for s in self.topo.services
-                     if s != self.root and s not in self.symptom_start]
-        if self.noise <= 0 or not unrelated:
-            return
-        r = random.Random(f"{self.rng_key}:herring")
-        svc = r.choice(unrelated)
-        t0 = self.fault_t + r.uniform(20, 240)
-        times = self.times_with(r, t0, min(t0 + 60, self.end), r.randint(3, 8))
-        if times:
-            self.herring = {"service": svc, "time": _iso(times[0]),
-                            "text": _RED_HERRINGS[self.lang(svc)]}
-        for t in times:
-            self.logs[svc].append(Line(t, "ERROR", _RED_HERRINGS[self.lang(svc)],
-                                       logger=f"{svc}.jobs"))
-
-    def times_with(self, r: random.Random, t0: float, t1: float, count: int) -> list[float]:
-        return sorted(round(r.uniform(t0, t1), 3) for _ in range(max(0, count)) if t0 < t1)
-
-    def _noise(self) -> None:
-        if self.noise <= 0:
-            return
-        r = self.rng
-        others = [s for s in self.topo.services if s != self.root]
-        k = max(1, round(len(self.topo.services) / 3))
-        noisy = sorted(r.sample(others, min(k, len(others))))
-        for svc in noisy:  # a harmless error that recurs all along
-            lang = self.lang(svc)
-            message = r.choice(_BENIGN_ERRORS[lang])
-            period = r.uniform(50, 150) / self.noise
-            t = self.start + r.uniform(0, period)
-            while t < self.end:
-                self.logs[svc].append(Line(round(t, 3), "ERROR", message, logger=f"{svc}.background"))
-                t += period * r.uniform(0.7, 1.3)
-        for svc in self.topo.services:  # unrelated warnings everywhere
-            lang = self.lang(svc)
-            stop = self._down_after(svc)
-            count = int(self.lines * 0.04 * self.noise)
-            for t in self.times(self.start, self.end, count):
-                if stop is not None and t >= stop:
-                    continue
-                message = r.choice(_WARNINGS[lang]).format(n=r.randint(2, 900), ms=r.randint(500, 3000),
-                                                           pct=r.randint(21, 40))
-                self.logs[svc].append(Line(t, "WARN", message, logger=f"{svc}.app"))
-        # a short burst of 503s between two unrelated services, well before the fault
-        pairs = [(a, b) for a, b in self.topo.edges
-                 if self.root not in (a, b) and b != "db" and self.lang(a) != "postgres"]
-        if pairs:
-            caller, callee = r.choice(pairs)
-            b0 = self.start + (self.fault_t - self.start) * r.uniform(0.2, 0.5)
-            b1 = b0 + r.uniform(15, 40)
-            self.blip = (callee, b0, b1)
-            for t in self.times(b0, b1, int(6 + 6 * self.noise)):
-                message, exc = _symptom_line(self.lang(caller), "upper", callee, "5xx", r)
-                self.logs[caller].append(Line(t, "ERROR", message, exc, logger=f"{caller}.client"))
-
-
-_ROUTES = ("items", "orders", "carts", "users", "quotes", "labels", "stock", "sessions")
-
-
-def _normal_line(svc: str, lang: str, t: float, r: random.Random) -> Line:
-    x = r.random()
-    if lang == "postgres":
-        if x < 0.6:
-            return Line(t, "INFO", f"duration: {r.uniform(0.2, 40):.3f} ms  statement: SELECT * FROM "
-                                   f"{r.choice(_ROUTES)} WHERE id = {r.randint(1, 99999)}")
-        if x < 0.85:
-            return Line(t, "INFO", f"connection received: host=10.0.{r.randint(1, 9)}.{r.randint(2, 250)} "
-                                   f"port={r.randint(30000, 60000)}")
-        if x < 0.95:
-            return Line(t, "INFO", f'automatic vacuum of table "shop.public.{r.choice(_ROUTES)}": '
-                                   f"index scans: {r.randint(0, 3)}")
-        return Line(t, "INFO", "checkpoint starting: time")
-    method = r.choice(("GET", "GET", "GET", "POST", "PUT"))
-    path = f"/api/{r.choice(_ROUTES)}/{r.randint(1, 99999)}"
-    status = r.choice((200, 200, 200, 200, 201, 204, 304, 404))
-    ms = r.randint(2, 120)
-    if x < 0.8:
-        if lang == "node":
-            return Line(t, "INFO", "request completed",
-                        fields=(("req", {"method": method, "url": path}),
-                                ("res", {"statusCode": status}), ("responseTime", ms)))
-        if lang == "python":
-            return Line(t, "INFO", f'10.0.{r.randint(1, 9)}.{r.randint(2, 250)} - "{method} {path} HTTP/1.1" '
-                                   f"{status} {ms}ms", logger="uvicorn.access")
-        return Line(t, "INFO", f"{method} {path} -> {status} ({ms} ms)")
-    if x < 0.9:
-        return Line(t, "DEBUG", f"cache {'hit' if r.random() < 0.8 else 'miss'} for key "
-                                f"{r.choice(_ROUTES)}:{r.randint(1, 99999)}")
-    if x < 0.97:
-        return Line(t, "INFO", f"processed batch of {r.randint(10, 500)} events in {r.randint(5, 400)}ms")
-    return Line(t, "INFO", f"scheduled job cleanup-{r.choice(_ROUTES)} finished, removed "
-                           f"{r.randint(0, 50)} rows")
-
-
-def _banner(svc: str, lang: str) -> str:
-    return {"node": f"{svc} starting (node v20.11.1)",
-            "python": f"Booting worker for {svc}",
-            "java": f"Starting {svc.capitalize()}Application v2.4.1 using Java 17.0.9",
-            "postgres": "database system is ready to accept connections"}[lang]
-
-
-def _symptom_line(lang: str, kind: str, callee: str, root_symptom: str,
-                  r: random.Random) -> tuple[str, str | None]:
-    path = f"/api/{r.choice(_ROUTES)}/{r.randint(1, 99999)}"
-    if callee == "db" and kind != "upper":
-        return {"node": ("query failed: Connection terminated unexpectedly", None),
-                "python": ("database error: server closed the connection unexpectedly",
-                           "sqlalchemy.exc.OperationalError: (psycopg2.OperationalError) "
-                           "server closed the connection unexpectedly"),
-                "java": ("could not execute statement; SQL [n/a]",
-                         "org.springframework.dao.DataAccessResourceFailureException: "
-                         "could not execute statement")}[lang]
-    if kind == "upper":
-        status = "504 Gateway Timeout" if root_symptom == "timeout" else r.choice(
-            ("502 Bad Gateway", "503 Service Unavailable"))
-        return {"node": (f"upstream {callee} returned {status} (GET {path})", None),
-                "python": (f"call to {callee} failed: {status} for url: http://{callee}:8080{path}", None),
-                "java": (f"{status} from GET http://{callee}:8080{path}",
-                         f"org.springframework.web.client.HttpServerErrorException: {status}")}[lang]
-    if kind == "timeout":
-        return {"node": (f"request to {callee} failed: timeout of 3000ms exceeded", None),
-                "python": (f"HTTPConnectionPool(host='{callee}', port=8080): Read timed out. (read timeout=3.0)",
-                           f"requests.exceptions.ReadTimeout: HTTPConnectionPool(host='{callee}', port=8080): "
-                           "Read timed out. (read timeout=3.0)"),
-                "java": (f'I/O error on GET request for "http://{callee}:8080{path}": Read timed out',
-                         "java.net.SocketTimeoutException: Read timed out")}[lang]
-    if kind == "refused":
-        ip = f"10.0.{r.randint(1, 9)}.{r.randint(2, 250)}"
-        return {"node": (f"call to {callee} failed: connect ECONNREFUSED {ip}:8080", None),
-                "python": (f"HTTPConnectionPool(host='{callee}', port=8080): Max retries exceeded with url: "
-                           f"{path} (Caused by NewConnectionError('Failed to establish a new connection: "
-                           "[Errno 111] Connection refused'))", None),
-                "java": (f'I/O error on GET request for "http://{callee}:8080{path}": Connection refused',
-                         "java.net.ConnectException: Connection refused")}[lang]
-    status = r.choice(("500 Internal Server Error", "503 Service Unavailable"))
-    return {"node": (f"upstream {callee} returned {status} (POST {path})", None),
-            "python": (f"call to {callee} failed: {status} for url: http://{callee}:8080{path}", None),
-            "java": (f"{status} from POST http://{callee}:8080{path}",
-                     f"org.springframework.web.client.HttpServerErrorException: {status}")}[lang]

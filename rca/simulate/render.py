@@ -72,6 +72,32 @@ class Renderer:
         rec["timestamp"] = _iso(line.t)
         return json.dumps(rec, separators=(",", ":"))
 
+    def _ecs(self, line: Line) -> str:
+        """Elastic Common Schema (Java ECS logging): the error sits in ``error.*``."""
+        rec: dict[str, object] = {"@timestamp": _iso(line.t), "log.level": line.level,
+                                  "message": line.message, "service.name": self.service,
+                                  "process.thread.name": f"exec-{self.rng.randint(1, 20)}",
+                                  "log.logger": line.logger or f"{self.service}.app"}
+        if line.exc:
+            etype, _, emsg = line.exc.partition(": ")
+            rec["error.type"], rec["error.message"] = etype, emsg
+            rec["error.stack_trace"] = line.exc + "\n\tat com.example.Svc.run(Svc.java:42)"
+        return json.dumps(rec, separators=(",", ":"))
+
+    def _otel(self, line: Line) -> str:
+        """An OpenTelemetry log record (JSON): the error in ``exception.*`` attributes."""
+        attrs = [{"key": "code.namespace", "value": {"stringValue": line.logger or "app"}}]
+        if line.exc:
+            etype, _, emsg = line.exc.partition(": ")
+            attrs += [{"key": "exception.type", "value": {"stringValue": etype}},
+                      {"key": "exception.message", "value": {"stringValue": emsg}}]
+        rec = {"timeUnixNano": str(int(round(line.t * 1000)) * 1_000_000),
+               "severityText": line.level, "body": {"stringValue": line.message},
+               "attributes": attrs,
+               "resource": {"attributes": [{"key": "service.name",
+                                            "value": {"stringValue": self.service}}]}}
+        return json.dumps(rec, separators=(",", ":"))
+
     def _js_frames(self) -> str:
         r = self.rng
         fns = ("handle", "process", "dispatch", "next", "runMicrotasks", "processTicksAndRejections")

@@ -19,8 +19,15 @@ _JOIN_ORDER = ("orders", "payment", "inventory", "cart", "catalog", "users", "sh
 _DB_USERS = {"orders", "payment", "inventory", "cart", "catalog", "users", "auth"}
 #: Log formats of application services and the language they imply.
 APP_FORMATS = ("pino", "winston", "python", "java")
+#: ``vary=True``: JSON formats that carry the error in fields (ECS ``error.*``, OTel
+#: ``exception.*`` attributes) join, and services get other names.
+VARIED_FORMATS = APP_FORMATS + ("ecs", "otel")
 LANGUAGE = {"pino": "node", "winston": "node", "python": "python", "java": "java",
-            "postgres": "postgres"}
+            "postgres": "postgres", "ecs": "java", "otel": "python"}
+VARIED_NAMES = {"frontend": "edge-gateway", "orders": "checkout-api", "cart": "basket",
+                "users": "identity", "search": "finder", "payment": "billing-svc",
+                "inventory": "stockkeeper", "catalog": "product-info", "shipping": "logistics",
+                "auth": "tokens", "notifications": "mailer", "db": "pg-main"}
 MIN_SERVICES, MAX_SERVICES = 3, 12
 
 
@@ -52,8 +59,9 @@ class Topology:
         return seen
 
 
-def build_topology(n_services: int, rng: random.Random) -> Topology:
-    """A tiered call graph of ``n_services`` (3..12) with formats mixed across services."""
+def build_topology(n_services: int, rng: random.Random, vary: bool = False) -> Topology:
+    """A tiered call graph of ``n_services`` (3..12) with formats mixed across services
+    (``vary``: more formats and other service names, see :data:`VARIED_NAMES`)."""
     n = max(MIN_SERVICES, min(MAX_SERVICES, int(n_services)))
     middle = list(_JOIN_ORDER[: n - 2])
     services = ["frontend", *middle, "db"]
@@ -61,7 +69,7 @@ def build_topology(n_services: int, rng: random.Random) -> Topology:
     if not any(tier[s] == 1 for s in middle) and middle:
         tier[middle[0]] = 1  # small systems: the first middle service faces the frontend
     formats = {"frontend": rng.choice(("pino", "winston")), "db": "postgres"}
-    cycle = list(APP_FORMATS)
+    cycle = list(VARIED_FORMATS if vary else APP_FORMATS)
     rng.shuffle(cycle)
     for i, svc in enumerate(middle):
         formats[svc] = cycle[i % len(cycle)]
@@ -80,4 +88,9 @@ def build_topology(n_services: int, rng: random.Random) -> Topology:
     users = [s for s in middle if s in _DB_USERS] or middle[:1]
     for svc in users:
         edges.add((svc, "db"))
+    if vary:
+        n = VARIED_NAMES
+        return Topology(tuple(n[s] for s in services), {n[s]: f for s, f in formats.items()},
+                        tuple(sorted((n[a], n[b]) for a, b in edges)),
+                        {n[s]: t for s, t in tier.items()})
     return Topology(tuple(services), formats, tuple(sorted(edges)), tier)

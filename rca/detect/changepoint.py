@@ -1,4 +1,4 @@
-"""Find when an incident started when nobody says: a multivariate single change point.
+"""Change points: when did an incident start when nobody says (a multivariate single change point).
 
 Each series is rank-transformed (robust to spikes and units), then for every split point the
 standardised difference of the means before and after (a CUSUM statistic) is summed in
