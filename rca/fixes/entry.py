@@ -160,7 +160,12 @@ class FixEntry:
 
 
 def entry_from_dict(raw: Any, origin: str) -> FixEntry:
-    """Validate one YAML mapping. Any problem -> :class:`ConfigError` naming file and entry."""
+    """Validate one YAML mapping. Any problem -> :class:`ConfigError` naming file and entry.
+
+    >>> e = entry_from_dict({"id": "x", "title": "X", "signature": {"errno": ["ENOSPC"]}}, "m")
+    >>> e.match_text("write failed (OS errno 28 - No space left on device)").kind
+    'errno'
+    """
     ident = raw.get("id") if isinstance(raw, dict) else None
     where = f"{origin}: entry {ident!r}"
     if not isinstance(raw, dict):
