@@ -173,8 +173,9 @@ METHOD_NOTES = [
     "a service's three strongest series) were found by looking at misses on both days, so the "
     "design (not the constants) has seen both days. Code-level faults (exception, return) "
     "barely move these per-minute metrics; the published anchor (README) is about a quarter to "
-    "a third first for N-sigma. Shipped defaults stay at the Sock Shop-era values "
-    "(upward, no cap, max) unless both days chose the same other value.",
+    "a third first for N-sigma. Both days chose the same values (two-sided, cap 100, max), "
+    "so they are the shipped defaults; (a) and (c) run with them. With them Sock Shop with "
+    "the onset detected drops from 1.00 to 0.94 AC@1 (fault time given stays 1.00).",
     "- Logs: per (service, template) of WARN+ events, new or >= 3x surge after the onset "
     "scores severity x log(1+surge) x log(1+count); a busy service that goes quiet is scored "
     "like a surge of the missing volume at FATAL weight. The signature and the evidence carry "

@@ -31,12 +31,14 @@ ANOMALY_Z = 10.0
 SYMPTOM_WEIGHT = 0.5
 #: Robust deviation from which a series counts as moving (its ``start``).
 START_Z = 3.0
-#: Score drops as well as rises (a success rate falling, traffic vanishing).
-TWO_SIDED = False
+#: Score drops as well as rises (a success rate falling, traffic vanishing). This and
+#: :data:`SCORE_CAP` / :data:`AGGREGATE` were chosen by train-one-day/report-the-other on the
+#: Nezha injections (both days chose the same values; benchmarks/results/rca.md).
+TWO_SIDED = True
 #: Deviation beyond which a series is simply "clearly moved": a sparse series (a p99 latency
 #: that is flat at ~0 and then sees one slow call) reaches millions, a saturated CPU hundreds;
 #: past the cap only the kind of metric and the number of moved series tell them apart.
-SCORE_CAP: float | None = None
+SCORE_CAP: float | None = 100.0
 #: How a service's series combine: ``"max"`` (the best series, as BARO) or ``"top3"`` (the
 #: mean strength of its three strongest series: a fault moves several metrics of its service).
 AGGREGATE = "max"
