@@ -185,7 +185,8 @@ METHOD_NOTES = [
     "messages naming another service) was anomalous no later is scaled by 0.35 per such "
     "callee; otherwise later starters are scaled by 1/(1 + delay/tau), tau = 2 % of the "
     "incident span. These constants were set against simulator seeds 1-3 in an earlier round; "
-    "seeds 101-103 were never run before this benchmark, and the varied output (other names, "
+    "seeds 101-103 were never used for tuning (seed 101 ran in a smoke test and in "
+    "tests/test_analyze_simulated.py; nothing was changed after), and the varied output (other names, "
     "ECS/OTel error fields, deploys, GC storms, cron failures) was added after the ranker's "
     "constants were frozen. The simulator is still ours: treat (c) as a regression check.",
     "- Fix matching: rules (patterns, errno names/numbers in every frame, exception class "
