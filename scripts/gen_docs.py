@@ -24,7 +24,7 @@ API_TARGET = ROOT / "docs" / "python-api.md"
 
 #: Stage packages: their ``__all__`` is their public API.
 STAGE_PACKAGES = ("rca.ingest", "rca.templates", "rca.features", "rca.detect.online",
-                  "rca.detect.offline", "rca.train", "rca.fixes", "rca.analyze", "rca.report",
+                  "rca.detect.offline", "rca.engine", "rca.train", "rca.fixes", "rca.analyze", "rca.report",
                   "rca.simulate", "rca.service")
 #: Stage modules without ``__all__``: every public name they define is listed.
 STAGE_MODULES = ("rca.detect.alarms", "rca.detect.calibrate", "rca.detect.drift",

@@ -63,7 +63,8 @@ class ParseResult:
 
 
 def parse_to_files(paths, out=None, templates_out=None, state=None, log_format=None,
-                   service=None, year=None, tz="UTC", on_record=None):
+                   service=None, year=None, tz="UTC", on_record=None, workers=None,
+                   scheduler=None, partition_bytes=None):
     """The ``rca parse`` job, block by block: records are read as Arrow tables
     (:func:`rca.ingest.columnar.read_tables`; with a Loghub format string the lines are split
     column-wise), templated (:func:`rca.templates.table.add_templates`, the same ids as
@@ -74,6 +75,11 @@ def parse_to_files(paths, out=None, templates_out=None, state=None, log_format=N
     Memory stays flat: one block at a time; only per-template counts are kept.
     ``on_record(stats)`` is called after every block (progress). Returns a
     :class:`ParseResult`.
+
+    ``workers`` (a local Dask cluster of that many processes) or ``scheduler`` (the address
+    of an existing one) run the job on Dask (:mod:`rca.engine`): the same templates, rows with
+    their final template ids; ``out`` is then a folder of Parquet files, or one CSV if it ends
+    in ``.csv``; ``partition_bytes`` (``"16MB"``) sizes the byte ranges large files are cut into.
     """
     from rca.ingest import ReadStats
     from rca.ingest.columnar import read_tables
@@ -83,6 +89,14 @@ def parse_to_files(paths, out=None, templates_out=None, state=None, log_format=N
     state_path = Path(state) if state else None
     miner = (TemplateMiner.load(state_path) if state_path and state_path.exists()
              else TemplateMiner())
+    if workers or scheduler:
+        result = _parse_on_dask(paths, miner, out, log_format, service, year, tz, on_record,
+                                workers, scheduler, partition_bytes)
+        if templates_out:
+            result.write_templates(templates_out)
+        if state_path:
+            miner.save(state_path)
+        return result
     stats = ReadStats()
     blocks = read_tables(paths, log_format=log_format, service=service, year=year, tz=tz,
                          stats=stats)
@@ -128,3 +142,17 @@ def syslog_framer(max_frame=64 * 1024):
     from rca.ingest.syslog import SyslogFramer
 
     return SyslogFramer(max_frame)
+
+
+def _parse_on_dask(paths, miner, out, log_format, service, year, tz, on_record, workers,
+                   scheduler, partition_bytes) -> ParseResult:
+    from rca.engine import PARTITION_BYTES, EngineSpec, dask_client, parse_job
+    from rca.engine.partition import parse_size
+
+    spec = EngineSpec.from_options(workers=workers, scheduler=scheduler)
+    size = parse_size(partition_bytes or PARTITION_BYTES)  # a bad size fails before the cluster
+    with dask_client(spec) as client:
+        job = parse_job(client, paths, miner, out=out, log_format=log_format, service=service,
+                        year=year, tz=tz, partition_bytes=size, on_progress=on_record)
+    return ParseResult(stats=job.stats, counts=job.counts, templates=miner.templates,
+                       aliases=job.aliases)

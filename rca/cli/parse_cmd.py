@@ -31,6 +31,8 @@ Stack traces (Java, Python, Node) are attached to the record above them. Lines t
 
 With --log-format the file is split column-wise (Arrow), which is the fast path for big files; --out x.parquet writes Parquet (timestamps typed) instead of CSV.
 
+[bold]--workers N[/] or [bold]--scheduler ADDRESS[/] run the parse on Dask: files (and byte ranges of large plain files) are read and masked in parallel, then merged into the same templates one process finds. --out is then a folder of Parquet files, or one CSV if it ends in .csv; on an existing cluster every worker must reach the input and --out paths (shared storage) and have rca installed.
+
 Examples: [bold]rca parse app.log[/] shows the top templates; [bold]rca parse logs/ --out events.csv --templates templates.csv --state miner.json[/] writes them; [bold]rca parse hdfs.log.gz --log-format '<Date> <Time> <Pid> <Level> <Component>: <Content>' --out events.parquet[/].
 """
 
@@ -56,6 +58,14 @@ def parse(
     year: Optional[int] = typer.Option(None, "--year", help="Year of stamps that have none."),
     tz: str = typer.Option("UTC", "--tz", help="Zone of stamps that have none (e.g. Europe/Paris)."),
     top: int = typer.Option(20, "--top", help="Templates shown when --out is not given."),
+    workers: Optional[int] = typer.Option(
+        None, "--workers", min=1, help="Parse on a local Dask cluster of N worker processes."),
+    scheduler: Optional[str] = typer.Option(
+        None, "--scheduler", metavar="ADDRESS",
+        help="Parse on an existing Dask cluster, e.g. tcp://10.0.0.5:8786."),
+    partition_size: str = typer.Option(
+        "16MB", "--partition-size", help="With Dask: large plain files are cut into byte "
+        "ranges of about this size (compressed files are read whole)."),
 ) -> None:
     from rca import api
     from rca.errors import ConfigError
@@ -85,7 +95,8 @@ def parse(
     try:
         result = api.parse_to_files(logs, out=out, templates_out=templates, state=state,
                                     log_format=chosen, service=service, year=year, tz=tz,
-                                    on_record=on_record)
+                                    on_record=on_record, workers=workers, scheduler=scheduler,
+                                    partition_bytes=partition_size if workers or scheduler else None)
     finally:
         if progress is not None:
             progress.stop()

@@ -22,7 +22,8 @@ FAMILIES = ("auto", "json", "logfmt", "syslog", "text")
 #: they are exactly those of :func:`rca.cli.parse_cmd.parse`.
 OPTIONS = (("--log-format", str, None), ("--format", str, "auto"), ("--out", str, None),
            ("--templates", str, None), ("--state", str, None), ("--service", str, None),
-           ("--year", int, None), ("--tz", str, "UTC"), ("--top", int, 20))
+           ("--year", int, None), ("--tz", str, "UTC"), ("--top", int, 20),
+           ("--workers", int, None), ("--scheduler", str, None), ("--partition-size", str, "16MB"))
 
 
 def run() -> None:
@@ -62,7 +63,10 @@ def _batch_parse(argv: list[str]) -> int | None:
         result = parse_to_files(args.logs, out=args.out, templates_out=args.templates,
                                 state=args.state, service=args.service, year=args.year,
                                 tz=args.tz, log_format=args.log_format or (
-                                    None if args.fmt == "auto" else args.fmt))
+                                    None if args.fmt == "auto" else args.fmt),
+                                workers=args.workers, scheduler=args.scheduler,
+                                partition_bytes=args.partition_size
+                                if args.workers or args.scheduler else None)
     except (RcaError, OSError):
         return None  # the app runs it again and reports the error in its usual words
     except KeyboardInterrupt:

@@ -31,6 +31,9 @@ Sections and keys (defaults in brackets)::
     [split]   kind = "column" | "ratio" | "files" | "none"  ["ratio"]; train_fraction [0.8];
               order = "time" | "random" | "file" ["file"]; seed [0]
     [output]  dir ["models" beside the config's parent folder]; version [next free "vN"]
+    [engine]  kind = "local" | "dask" ["local"]; workers (a local Dask cluster of N
+              processes) or scheduler ("tcp://host:8786", an existing cluster); work_dir
+              (parsed events; shared storage on a remote cluster); partition_size ["16MB"]
 """
 
 from __future__ import annotations
@@ -55,7 +58,7 @@ WINDOWS = ("none", "session", "fixed", "sliding")
 #: Allowed keys per section with their defaults (None = optional, no default).
 SCHEMA: dict[str, dict[str, Any]] = {
     "": {"name": None, "description": "", "input": None, "windowing": None, "features": None,
-         "model": None, "split": None, "output": None},
+         "model": None, "split": None, "output": None, "engine": None},
     "input": {"format": None, "path": None, "files": None, "id_column": None,
               "sequence_column": None, "label_column": None, "split_column": None,
               "time_column": None, "event_column": None, "level_column": None,
@@ -70,6 +73,8 @@ SCHEMA: dict[str, dict[str, Any]] = {
               "target_far": None, "threshold": None},
     "split": {"kind": "ratio", "train_fraction": 0.8, "order": "file", "seed": 0},
     "output": {"dir": None, "version": None},
+    "engine": {"kind": "local", "workers": None, "scheduler": None, "work_dir": None,
+               "partition_size": None},
 }
 
 CHOICES = {
@@ -81,6 +86,7 @@ CHOICES = {
     ("model", "train_on"): ("all", "normal"),
     ("split", "kind"): ("column", "ratio", "files", "none"),
     ("split", "order"): ("file", "time", "random"),
+    ("engine", "kind"): ("local", "dask"),
 }
 
 
@@ -98,6 +104,7 @@ class PipelineConfig:
     output: dict[str, Any]
     source: Path | None = None
     raw: dict[str, Any] = field(default_factory=dict)
+    engine: dict[str, Any] = field(default_factory=lambda: {"kind": "local"})
 
     @property
     def supervised(self) -> bool:
@@ -161,7 +168,7 @@ def parse_config(data: dict[str, Any], source: Path | None = None) -> PipelineCo
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", name):
         raise ConfigError(f"{where}: name {name!r} must be letters, digits, '_', '-' or '.'")
     sections = {}
-    for sec in ("input", "windowing", "features", "model", "split", "output"):
+    for sec in ("input", "windowing", "features", "model", "split", "output", "engine"):
         table = top.get(sec) or {}
         if not isinstance(table, dict):
             raise ConfigError(f"{where}: [{sec}] must be a table")
@@ -191,8 +198,24 @@ def parse_config(data: dict[str, Any], source: Path | None = None) -> PipelineCo
         raise ConfigError(f"{where}: input.format = {inp['format']!r} needs a [windowing] kind")
     if not 0 < float(sections["split"]["train_fraction"]) < 1:
         raise ConfigError(f"{where}: split.train_fraction must be between 0 and 1")
+    _check_engine(sections["engine"], where)
     return PipelineConfig(name=name, description=str(top["description"]), source=source,
                           raw=copy.deepcopy(data), **sections)
+
+
+def _check_engine(engine: dict[str, Any], where: str) -> None:
+    from rca.engine import EngineSpec
+    from rca.engine.partition import parse_size
+
+    workers = engine.get("workers")
+    if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int)):
+        raise ConfigError(f"{where}: engine.workers must be a whole number, not {workers!r}")
+    try:
+        EngineSpec.from_options(workers, engine.get("scheduler"), engine["kind"])
+        if engine.get("partition_size") is not None:
+            parse_size(engine["partition_size"])
+    except ConfigError as exc:
+        raise ConfigError(f"{where}: engine: {exc}") from None
 
 
 def load_config(path: str | Path) -> PipelineConfig:

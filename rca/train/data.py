@@ -87,7 +87,10 @@ def _read_log(paths: list[Path], inp: dict[str, Any], miner) -> pd.DataFrame:
 def _windows(events: pd.DataFrame, cfg: PipelineConfig, with_labels: bool) -> pd.DataFrame:
     win, inp = cfg.windowing, cfg.input
     if win["kind"] == "session":
-        frame = sessions_from_events(events, win["id_pattern"])
+        if hasattr(events, "sessions"):  # rca.engine.frames.DaskEvents
+            frame = events.sessions(win["id_pattern"])
+        else:
+            frame = sessions_from_events(events, win["id_pattern"])
         if with_labels and win.get("labels_path"):
             lab_path = resolve_path(win["labels_path"], cfg.source.parent if cfg.source else None)
             if not lab_path.is_file():
@@ -111,8 +114,11 @@ def _windows(events: pd.DataFrame, cfg: PipelineConfig, with_labels: bool) -> pd
     if win["kind"] == "sliding" and not step:
         raise InputError("sliding windows need windowing.step")
     has_line_labels = with_labels and "line_label" in events.columns
-    frame = time_windows(events, win["size"], step, by=win.get("by"),
-                         extra=("line_label",) if has_line_labels else ())
+    if hasattr(events, "windows"):  # rca.engine.frames.DaskEvents (logs: no line labels)
+        frame = events.windows(win["size"], step, by=win.get("by"))
+    else:
+        frame = time_windows(events, win["size"], step, by=win.get("by"),
+                             extra=("line_label",) if has_line_labels else ())
     if has_line_labels:
         normal = _is_normal(events["line_label"], inp["normal_labels"])
         failure_times = events.loc[~normal, "timestamp"]
@@ -133,9 +139,29 @@ def _windows(events: pd.DataFrame, cfg: PipelineConfig, with_labels: bool) -> pd
     return frame
 
 
+def _windows_on_dask(client, paths: list[Path], cfg: PipelineConfig, with_labels: bool,
+                     miner) -> pd.DataFrame:
+    """Logs parsed and cut on the cluster behind ``client`` (:mod:`rca.engine.frames`)."""
+    from rca.engine.frames import dask_events
+    from rca.engine.partition import parse_size
+
+    eng = getattr(cfg, "engine", {})
+    work = eng.get("work_dir")
+    base = cfg.source.parent if cfg.source else None
+    for p in paths:
+        if not p.exists():
+            raise InputError(f"input file not found: {p}")
+    size = parse_size(eng["partition_size"]) if eng.get("partition_size") else None
+    with dask_events(client, [str(p) for p in paths], miner, log_format=cfg.input.get("log_format"),
+                     work_dir=str(resolve_path(work, base)) if work else None,
+                     partition_bytes=size) as events:
+        return _windows(events, cfg, with_labels)
+
+
 def load_sessions(cfg: PipelineConfig, paths: list[str] | None = None, *,
-                  with_labels: bool = True, miner=None) -> pd.DataFrame:
-    """Read the config's input (or ``paths`` instead, with no per-file label/split)."""
+                  with_labels: bool = True, miner=None, client=None) -> pd.DataFrame:
+    """Read the config's input (or ``paths`` instead, with no per-file label/split).
+    ``client``: a Dask client; log input is then parsed and cut on its cluster."""
     inp = cfg.input
     base = cfg.source.parent if cfg.source else None
     if paths is not None:
@@ -143,7 +169,9 @@ def load_sessions(cfg: PipelineConfig, paths: list[str] | None = None, *,
     else:
         files = [dict(f, path=resolve_path(f["path"], base)) for f in inp["files"]]
     fmt = inp["format"]
-    if fmt == "log":
+    if fmt == "log" and client is not None:
+        frame = _windows_on_dask(client, [f["path"] for f in files], cfg, with_labels, miner)
+    elif fmt == "log":
         frame = _windows(_read_log([f["path"] for f in files], inp, miner), cfg, with_labels)
     else:
         parts = []

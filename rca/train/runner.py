@@ -97,13 +97,18 @@ def _miner():
     return TemplateMiner()
 
 
-def train(cfg: PipelineConfig, models_dir: str | Path | None = None,
-          version: str | None = None) -> TrainResult:
-    """Run the pipeline of ``cfg`` and write ``<models_dir>/<name>/<version>/``."""
-    from rca.paths import data_dir
+def _engine(cfg: PipelineConfig):
+    """The config's ``[engine]``: a context giving a Dask client (None for local), under
+    which scikit-learn's joblib parallelism runs on the cluster."""
+    from rca.engine import EngineSpec, joblib_backend
 
-    miner = _miner() if cfg.input["format"] == "log" else None
-    frame = load_sessions(cfg, miner=miner)
+    e = getattr(cfg, "engine", None) or {"kind": "local"}
+    return joblib_backend(EngineSpec.from_options(e.get("workers"), e.get("scheduler"),
+                                                  e.get("kind")))
+
+
+def _fit_evaluate(cfg: PipelineConfig, frame: pd.DataFrame):
+    """Split, fit and evaluate: ``(pipeline, metrics, fit part)``."""
     train_part, test_part = split_frame(frame, cfg)
     fit_part = _check_training(train_part, cfg)
     pipeline = build_pipeline(cfg)
@@ -134,6 +139,20 @@ def train(cfg: PipelineConfig, models_dir: str | Path | None = None,
                                        if k in metrics) if w]
     if frame.attrs.get("unlabelled_dropped"):
         metrics["unlabelled_sessions_dropped"] = frame.attrs["unlabelled_dropped"]
+    return pipeline, metrics, fit_part
+
+
+def train(cfg: PipelineConfig, models_dir: str | Path | None = None,
+          version: str | None = None) -> TrainResult:
+    """Run the pipeline of ``cfg`` and write ``<models_dir>/<name>/<version>/``; with a Dask
+    ``[engine]``, logs are parsed and cut into sessions on the cluster and the fit runs
+    through joblib's Dask backend (same model, same manifest)."""
+    from rca.paths import data_dir
+
+    miner = _miner() if cfg.input["format"] == "log" else None
+    with _engine(cfg) as client:
+        frame = load_sessions(cfg, miner=miner, client=client)
+        pipeline, metrics, fit_part = _fit_evaluate(cfg, frame)
 
     base = cfg.source.parent if cfg.source else None
     if models_dir is not None:

@@ -25,7 +25,8 @@ def _make(kind: str, random_state):
     """The estimator behind each ``kind`` (explicit table, no dynamic lookup)."""
     if kind == "forest":
         return RandomForestClassifier(
-            n_estimators=100, class_weight="balanced_subsample", random_state=random_state, n_jobs=1
+            n_estimators=100, class_weight="balanced_subsample", random_state=random_state,
+            n_jobs=None,  # one process, unless a joblib backend (Dask: [engine]) says otherwise
         )
     if kind == "gbdt":
         return HistGradientBoostingClassifier(random_state=random_state)
