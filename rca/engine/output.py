@@ -11,9 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-#: Column order of the output (the same as ``rca parse --out`` CSV rows).
-OUTPUT_COLUMNS = ("source", "line", "timestamp", "service", "host", "level", "template_id",
-                  "template", "message", "flags")
+from rca.templates.table import EVENT_COLUMNS as OUTPUT_COLUMNS  # as rca parse --out
 
 
 def finish_partition(rows_path: str, ids: np.ndarray, texts: np.ndarray, line_offset: int,
