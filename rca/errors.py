@@ -32,3 +32,20 @@ class ModelError(RcaError):
     """A model folder is unusable: checksum mismatch, newer format, missing artifact."""
 
     exit_code = 4
+
+
+def describe_validation_error(exc, where: str, allowed=None) -> str:
+    """One line naming the first bad field of a pydantic ``ValidationError`` (and how many more
+    there are). ``allowed(section)`` lists the keys of a section for "unknown key" errors."""
+    errs = exc.errors(include_url=False)
+    first = errs[0]
+    parts = [str(p) for p in first["loc"] if not isinstance(p, int) and p != "[key]"]
+    msg = str(first["msg"]).removeprefix("Value error, ")
+    more = f" (and {len(errs) - 1} more problem(s))" if len(errs) > 1 else ""
+    if first["type"] in ("extra_forbidden", "unexpected_keyword_argument", "missing"):
+        keys = allowed(".".join(parts[:-1])) if allowed else None
+        hint = f" (allowed: {', '.join(sorted(keys))})" if keys else ""
+        what = "missing required" if first["type"] == "missing" else "unknown"
+        return f"{where}: {what} key {'.'.join(parts)!r}{hint if what == 'unknown' else ''}{more}"
+    got = "" if first["type"] == "value_error" else f" (got {first['input']!r:.60})"
+    return f"{where}: {'.'.join(parts) + ': ' if parts else ''}{msg}{got}{more}"

@@ -31,10 +31,10 @@ def test_cli_serve_off_loopback_without_token_is_a_clear_error(run_cli, monkeypa
 def test_write_endpoints_require_the_token(tmp_path, monkeypatch, source):
     monkeypatch.delenv("RCA_TOKEN", raising=False)
     if source == "env":
-        monkeypatch.setenv("RCA_TOKEN", "s3cret")
+        monkeypatch.setenv("RCA_TOKEN", "s3cret-0123456789abcdef")
         cfg = ServiceConfig(host="0.0.0.0", db=str(tmp_path / "s.db"))
     else:
-        cfg = ServiceConfig(host="0.0.0.0", token="s3cret", db=str(tmp_path / "s.db"))
+        cfg = ServiceConfig(host="0.0.0.0", token="s3cret-0123456789abcdef", db=str(tmp_path / "s.db"))
 
     async def go():
         async with client(create_app(cfg)) as c:
@@ -45,7 +45,7 @@ def test_write_endpoints_require_the_token(tmp_path, monkeypatch, source):
             assert (await c.post("/v1/metrics", content=b"a_cpu 1")).status_code == 401
             assert (await c.post("/v1/incidents/x/feedback", json={"fix": "y"})).status_code \
                 == 401
-            ok = {"Authorization": "Bearer s3cret"}
+            ok = {"Authorization": "Bearer s3cret-0123456789abcdef"}
             assert (await c.post("/v1/logs", json=body, headers=ok)).status_code == 202
             assert (await c.get("/healthz")).status_code == 200
             assert (await c.get("/v1/stats")).json()["stored"]["logs"] == 1

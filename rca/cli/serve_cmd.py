@@ -16,9 +16,11 @@ def register(app: typer.Typer) -> None:
     @app.command("serve")
     @handle_errors
     def serve(
-        host: str = typer.Option("127.0.0.1", help="Address to bind. Anything but loopback "
-                                 "needs a token (RCA_TOKEN or 'token' in the config)."),
-        port: int = typer.Option(5050, help="TCP port."),
+        host: Optional[str] = typer.Option(None, help="Address to bind (default: the config's "
+                                           "'host', else 127.0.0.1). Anything but loopback "
+                                           "needs a token (RCA_TOKEN or 'token' in the config)."),
+        port: Optional[int] = typer.Option(None, help="TCP port, 1-65535 (default: the "
+                                           "config's 'port', else 5050)."),
         config: Optional[Path] = typer.Option(None, "--config", help="Service config "
                                               "(YAML/JSON)."),
         db: Optional[Path] = typer.Option(None, "--db", help="SQLite file (default: "

@@ -1,5 +1,7 @@
-"""Settings of the scoring service (a pydantic model), read from an explicit YAML/JSON file or
-given in code. Unknown keys and out-of-range values are field-level errors."""
+"""Settings of the scoring service (a pydantic model with strict types), read from an explicit
+YAML/JSON file or given in code. Unknown keys, wrong types (``max_body_bytes: lots``,
+``thresholds: {memory: high}``), out-of-range values (``port: 99999``) and a token that is not a
+string of at least 16 characters are one-line field-level errors."""
 
 from __future__ import annotations
 
@@ -12,13 +14,25 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from rca import api
-from rca.errors import ConfigError
+from rca.errors import ConfigError, describe_validation_error
 from rca.service.prometheus_pull import PrometheusPull
 from rca.paths import data_dir
 
 #: Health thresholds the service starts from, by metric kind (the one table,
 #: :mod:`rca.detect.kinds`); the ``thresholds`` setting overrides them by any name of a kind.
 DEFAULT_THRESHOLDS: dict[str, float] = api.metric_thresholds()
+
+
+#: Shortest bearer token accepted (config or ``$RCA_TOKEN``).
+MIN_TOKEN_CHARS = 16
+
+
+def check_token(token: Any, where: str = "token") -> str:
+    """A bearer token is a string of at least :data:`MIN_TOKEN_CHARS` characters."""
+    if not isinstance(token, str) or len(token) < MIN_TOKEN_CHARS or token != token.strip():
+        raise ConfigError(f"{where} must be a string of at least {MIN_TOKEN_CHARS} characters "
+                          "without surrounding spaces")
+    return token
 
 
 class ServiceConfig(BaseModel):
@@ -28,14 +42,15 @@ class ServiceConfig(BaseModel):
     6000
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
 
     host: str = "127.0.0.1"
-    port: int = Field(5050, ge=0, le=65535)
+    port: int = Field(5050, ge=1, le=65535)
     db: str | None = None  # default: <data_dir>/service.sqlite3
     token: str | None = None  # else $RCA_TOKEN; required when host is not loopback
     max_body_bytes: int = Field(8 * 1024 * 1024, gt=0)
     max_line_bytes: int = Field(64 * 1024, ge=16)
+    max_request_events: int = Field(50_000, gt=0)  # lines/records in one request (else 413)
     queue_max_events: int = Field(200_000, gt=0)  # accepted, not yet durably written
     write_batch_events: int = Field(50_000, gt=0)  # most events one group commit writes
     durable: Literal["FULL", "NORMAL", "EXTRA"] = "FULL"  # SQLite synchronous mode
@@ -52,6 +67,7 @@ class ServiceConfig(BaseModel):
     analysis_lookback_seconds: float = Field(900.0, gt=0)  # normal data before the onset
     health_window_seconds: float = Field(60.0, gt=0)  # error rate shown per service
     silence_seconds: float = Field(60.0, gt=0)  # silent longer than this (wall time): anomalous
+    retention_days: float = Field(7.0, gt=0, allow_inf_nan=False)  # raw batches and logs kept
     model_dir: str | None = None  # trained log model folder (manifest checksum checked)
     deps: list[dict[str, str]] = Field(default_factory=list)  # [{caller, callee}]
     thresholds: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_THRESHOLDS))
@@ -74,15 +90,25 @@ class ServiceConfig(BaseModel):
         except ConfigError as exc:
             raise ValueError(str(exc)) from None
 
+    @field_validator("token")
     @classmethod
-    def build(cls, **values: Any) -> "ServiceConfig":
-        """Validate ``values``; a problem is a :class:`ConfigError` naming the field."""
+    def _token(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                check_token(value)
+            except ConfigError as exc:
+                raise ValueError(str(exc)) from None
+        return value
+
+    @classmethod
+    def build(cls, where: str = "service config", **values: Any) -> "ServiceConfig":
+        """Validate ``values``; a problem is a one-line :class:`ConfigError` naming the field."""
         try:
             return cls(**values)
         except ValidationError as exc:
-            problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'config'}: {e['msg']}"
-                                 for e in exc.errors())
-            raise ConfigError(f"invalid service config: {problems}") from None
+            names = set(cls.model_fields)
+            raise ConfigError(describe_validation_error(
+                exc, where, lambda sec: names if sec == "" else None)) from None
 
     @classmethod
     def load(cls, path: str | os.PathLike | None = None, **overrides: Any) -> "ServiceConfig":
@@ -91,10 +117,11 @@ class ServiceConfig(BaseModel):
         if path is not None:
             values.update(_read_file(Path(path)))
         values.update({k: v for k, v in overrides.items() if v is not None})
-        return cls.build(**values)
+        return cls.build(str(path) if path is not None else "service config", **values).checked()
 
     def checked(self) -> "ServiceConfig":
-        """Kept for callers of the dataclass era: a model is valid once built."""
+        """Check what the field types cannot (a token from ``$RCA_TOKEN``); return self."""
+        self.effective_token()
         return self
 
     def with_(self, **changes: Any) -> "ServiceConfig":
@@ -110,7 +137,8 @@ class ServiceConfig(BaseModel):
 
     def effective_token(self) -> str | None:
         """The bearer token: config, else ``$RCA_TOKEN``; None when neither is set."""
-        return self.token or os.environ.get("RCA_TOKEN") or None
+        token = self.token or os.environ.get("RCA_TOKEN") or None
+        return check_token(token, "RCA_TOKEN") if token and not self.token else token
 
     def as_dict(self) -> dict[str, Any]:
         d = self.model_dump()
@@ -123,12 +151,15 @@ def _read_file(p: Path) -> dict[str, Any]:
         text = p.read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigError(f"cannot read config {p}: {exc.strerror or exc}") from None
-    try:
-        import yaml
+    if p.suffix == ".json":
+        try:
+            loaded = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ConfigError(f"config {p} is not valid JSON: {exc}") from None
+    else:
+        from rca.ingest.safe_yaml import load_yaml
 
-        loaded = yaml.safe_load(text) if p.suffix != ".json" else json.loads(text)
-    except Exception as exc:  # yaml.YAMLError, json.JSONDecodeError
-        raise ConfigError(f"config {p} is not valid YAML/JSON: {exc}") from None
+        loaded = load_yaml(text, f"config {p}")  # no aliases, bounded size
     if loaded is None:
         return {}
     if not isinstance(loaded, dict):

@@ -1,39 +1,15 @@
-"""Declarative training configs (TOML, read with :mod:`tomllib`).
+"""Declarative training configs (TOML, read with :mod:`tomllib`, checked with pydantic).
 
 A config names what is read, how it is cut into sessions or windows, which features and model
-are used, how it is split for evaluation and where the model goes. Every key is checked: an
-unknown key is a :class:`~rca.errors.ConfigError` naming it. Paths may use ``${RCA_BENCH_DATA}``
-(the benchmark data folder) or ``${VAR}`` from the environment; relative paths are relative to
-the config file, never to the current directory.
+are used, how it is split for evaluation and where the model goes. Every key is checked by the
+pydantic models below (strict types: ``train_fraction = "lots"`` or ``novelty = "false"`` is an
+error, never a silent conversion); an unknown key or a wrong type is a one-line
+:class:`~rca.errors.ConfigError` naming the field. Paths may use ``${RCA_BENCH_DATA}`` (the
+benchmark data folder) or ``${VAR}`` from the environment; relative paths are relative to the
+config file, never to the current directory. The key reference is docs/config.md.
 
-Sections and keys (defaults in brackets)::
-
-    name = "hdfs_sessions"            # model name -> models/<name>/<version>/
-    description = ""
-    [input]   format = "sessions_csv" | "sequences" | "structured_csv" | "log"
-              path = "..." or [[input.files]] path/label/split (constant label or split per file)
-              id_column, sequence_column, label_column, split_column, time_column,
-              event_column, level_column, log_format, normal_labels = ["0", "Normal", "-"]
-    [windowing] kind = "none" | "session" | "fixed" | "sliding"   ["none"]
-              id_pattern, size, step, by, horizon, labels_path, labels_id_column,
-              labels_column
-    [features] weighting = "none" | "tfidf" | "binary" ["none"]; novelty [true]; levels [false];
-              normalize [false]
-    [model]   kind = "forest" | "gbdt" | "logreg" | "pca" | "invariants" | "rare" | "iforest"
-                     | "ngram" | "sequence"
-              target = "binary" | "type" ["binary"]; train_on = "all" | "normal" ["all"];
-              params = { ... } passed to the estimator;
-              target_far: unsupervised kinds alarm on about this share of normal sessions
-                (threshold = that quantile of their scores on held-back training sessions;
-                unset: each model's own threshold, and DEFAULT_TARGET_FAR for ngram/sequence);
-              threshold: a fixed alarm threshold on the ``score`` column instead (any kind;
-                ``rca predict --threshold`` overrides both)
-    [split]   kind = "column" | "ratio" | "files" | "none"  ["ratio"]; train_fraction [0.8];
-              order = "time" | "random" | "file" ["file"]; seed [0]
-    [output]  dir ["models" beside the config's parent folder]; version [next free "vN"]
-    [engine]  kind = "local" | "dask" ["local"]; workers (a local Dask cluster of N
-              processes) or scheduler ("tcp://host:8786", an existing cluster); work_dir
-              (parsed events; shared storage on a remote cluster); partition_size ["16MB"]
+To add a key, add a field to its section model; :data:`SCHEMA` and :data:`CHOICES` (used by the
+docs check) follow from the models.
 """
 
 from __future__ import annotations
@@ -42,11 +18,14 @@ import copy
 import os
 import re
 import tomllib
+import typing
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, Optional, Union
 
-from rca.errors import ConfigError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from rca.errors import ConfigError, describe_validation_error
 
 SUPERVISED = ("forest", "gbdt", "logreg")
 UNSUPERVISED = ("pca", "invariants", "rare", "iforest", "ngram", "sequence")
@@ -55,39 +34,181 @@ DEFAULT_TARGET_FAR = 0.005
 FORMATS = ("sessions_csv", "sequences", "structured_csv", "log")
 WINDOWS = ("none", "session", "fixed", "sliding")
 
-#: Allowed keys per section with their defaults (None = optional, no default).
-SCHEMA: dict[str, dict[str, Any]] = {
-    "": {"name": None, "description": "", "input": None, "windowing": None, "features": None,
-         "model": None, "split": None, "output": None, "engine": None},
-    "input": {"format": None, "path": None, "files": None, "id_column": None,
-              "sequence_column": None, "label_column": None, "split_column": None,
-              "time_column": None, "event_column": None, "level_column": None,
-              "service_column": None, "message_column": None, "header": True,
-              "log_format": None, "normal_labels": ["0", "normal", "-", "false"]},
-    "input.files": {"path": None, "label": None, "split": None},
-    "windowing": {"kind": "none", "id_pattern": None, "size": None, "step": None, "by": None,
-                  "horizon": None, "labels_path": None, "labels_id_column": None,
-                  "labels_column": None},
-    "features": {"weighting": "none", "novelty": True, "levels": False, "normalize": False},
-    "model": {"kind": None, "target": "binary", "train_on": "all", "params": {},
-              "target_far": None, "threshold": None},
-    "split": {"kind": "ratio", "train_fraction": 0.8, "order": "file", "seed": 0},
-    "output": {"dir": None, "version": None},
-    "engine": {"kind": "local", "workers": None, "scheduler": None, "work_dir": None,
-               "partition_size": None},
-}
+#: A duration: ``"1h"``, ``"5min"`` or a number of seconds.
+Duration = Optional[Union[str, float]]
+Scalar = Union[str, int, bool]
+_NAME = r"[A-Za-z0-9][A-Za-z0-9_.-]*"
 
-CHOICES = {
-    ("input", "format"): FORMATS,
-    ("windowing", "kind"): WINDOWS,
-    ("features", "weighting"): ("none", "tfidf", "binary"),
-    ("model", "kind"): SUPERVISED + UNSUPERVISED,
-    ("model", "target"): ("binary", "type"),
-    ("model", "train_on"): ("all", "normal"),
-    ("split", "kind"): ("column", "ratio", "files", "none"),
-    ("split", "order"): ("file", "time", "random"),
-    ("engine", "kind"): ("local", "dask"),
-}
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class InputFile(_Section):
+    path: str
+    label: Optional[Scalar] = None
+    split: Optional[str] = None
+
+
+class InputSection(_Section):
+    format: Literal["sessions_csv", "sequences", "structured_csv", "log"]
+    path: Optional[str] = None
+    files: Optional[list[InputFile]] = None
+    id_column: Optional[str] = None
+    sequence_column: Optional[str] = None
+    label_column: Optional[str] = None
+    split_column: Optional[str] = None
+    time_column: Optional[str] = None
+    event_column: Optional[str] = None
+    level_column: Optional[str] = None
+    service_column: Optional[str] = None
+    message_column: Optional[str] = None
+    header: bool = True
+    log_format: Optional[str] = None
+    normal_labels: list[Scalar] = Field(default_factory=lambda: ["0", "normal", "-", "false"])
+
+    @model_validator(mode="after")
+    def _one_source(self) -> "InputSection":
+        if (self.path is None) == (self.files is None):
+            raise ValueError("give exactly one of input.path or [[input.files]]")
+        return self
+
+
+class WindowingSection(_Section):
+    kind: Literal["none", "session", "fixed", "sliding"] = "none"
+    id_pattern: Optional[str] = None
+    size: Duration = None
+    step: Duration = None
+    by: Optional[str] = None
+    horizon: Duration = None
+    labels_path: Optional[str] = None
+    labels_id_column: Optional[str] = None
+    labels_column: Optional[str] = None
+
+    @field_validator("id_pattern")
+    @classmethod
+    def _regex(cls, value: Optional[str]) -> Optional[str]:
+        if value is not None:
+            try:
+                re.compile(value)
+            except re.error as exc:
+                raise ValueError(f"not a valid regex: {exc}") from None
+        return value
+
+    @model_validator(mode="after")
+    def _needs(self) -> "WindowingSection":
+        if self.kind == "session" and not self.id_pattern:
+            raise ValueError("windowing.kind = 'session' needs windowing.id_pattern")
+        if self.kind in ("fixed", "sliding") and not self.size:
+            raise ValueError("time windows need windowing.size (e.g. '1h')")
+        return self
+
+
+class FeaturesSection(_Section):
+    weighting: Literal["none", "tfidf", "binary"] = "none"
+    novelty: bool = True
+    levels: bool = False
+    normalize: bool = False
+
+
+class ModelSection(_Section):
+    kind: Literal["forest", "gbdt", "logreg", "pca", "invariants", "rare", "iforest", "ngram",
+                  "sequence"]
+    target: Literal["binary", "type"] = "binary"
+    train_on: Literal["all", "normal"] = "all"
+    params: dict[str, Any] = Field(default_factory=dict)
+    #: unsupervised kinds alarm on about this share of normal sessions (threshold = that
+    #: quantile of their scores on held-back training sessions; unset: each model's own
+    #: threshold, and DEFAULT_TARGET_FAR for ngram/sequence)
+    target_far: Optional[float] = Field(None, gt=0, lt=1)
+    #: a fixed alarm threshold on the ``score`` column instead (any kind; ``rca predict
+    #: --threshold`` overrides both)
+    threshold: Optional[float] = Field(None, allow_inf_nan=False)
+
+
+class SplitSection(_Section):
+    kind: Literal["column", "ratio", "files", "none"] = "ratio"
+    train_fraction: float = Field(0.8, gt=0, lt=1)
+    order: Literal["file", "time", "random"] = "file"
+    seed: int = 0
+
+
+def check_version(value: str) -> str:
+    """A model version must be one plain folder name (no ``/``, ``..`` or absolute path)."""
+    if not isinstance(value, str) or not re.fullmatch(_NAME, value) or ".." in value:
+        raise ConfigError(f"model version {value!r} must be one folder name: letters, digits, "
+                          "'_', '-' or '.' (no '/' or '..')")
+    return value
+
+
+class OutputSection(_Section):
+    dir: Optional[str] = None
+    version: Optional[str] = None
+
+    @field_validator("version")
+    @classmethod
+    def _version(cls, value: Optional[str]) -> Optional[str]:
+        if value is not None:
+            try:
+                check_version(value)
+            except ConfigError as exc:
+                raise ValueError(str(exc)) from None
+        return value
+
+
+class EngineSection(_Section):
+    """Where training work runs: ``local``, or ``dask`` (``workers``: a local cluster of N
+    processes, or ``scheduler``: an existing cluster; ``work_dir`` for parsed events,
+    ``partition_size`` such as ``"16MB"``)."""
+
+    kind: Literal["local", "dask"] = "local"
+    workers: Optional[int] = None
+    scheduler: Optional[str] = None
+    work_dir: Optional[str] = None
+    partition_size: Optional[Union[str, int]] = None
+
+
+class TrainConfig(_Section):
+    """The whole config file."""
+
+    name: str = Field(pattern=f"^{_NAME}$")
+    description: str = ""
+    input: InputSection
+    windowing: WindowingSection = Field(default_factory=WindowingSection)
+    features: FeaturesSection = Field(default_factory=FeaturesSection)
+    model: ModelSection
+    split: SplitSection = Field(default_factory=SplitSection)
+    output: OutputSection = Field(default_factory=OutputSection)
+    engine: EngineSection = Field(default_factory=EngineSection)
+
+    @model_validator(mode="after")
+    def _windowed(self) -> "TrainConfig":
+        if self.input.format in ("structured_csv", "log") and self.windowing.kind == "none":
+            raise ValueError(f"input.format = {self.input.format!r} needs a [windowing] kind")
+        return self
+
+
+SECTIONS = ("input", "windowing", "features", "model", "split", "output", "engine")
+
+
+def _schema() -> tuple[dict[str, dict[str, Any]], dict[tuple[str, str], tuple[str, ...]]]:
+    """Allowed keys per section with their defaults, and the choices of every enumerated key."""
+    models = {"": TrainConfig, "input.files": InputFile,
+              **{sec: TrainConfig.model_fields[sec].annotation for sec in SECTIONS}}
+    schema: dict[str, dict[str, Any]] = {}
+    choices: dict[tuple[str, str], tuple[str, ...]] = {}
+    for sec, model in models.items():
+        schema[sec] = {}
+        for key, info in model.model_fields.items():
+            schema[sec][key] = None if info.is_required() else info.get_default(
+                call_default_factory=True)
+            if typing.get_origin(info.annotation) is Literal:
+                choices[(sec, key)] = typing.get_args(info.annotation)
+    return schema, choices
+
+
+#: Allowed keys per section with their defaults (None = optional, no default), from the models.
+SCHEMA, CHOICES = _schema()
 
 
 @dataclass
@@ -102,38 +223,28 @@ class PipelineConfig:
     model: dict[str, Any]
     split: dict[str, Any]
     output: dict[str, Any]
+    engine: dict[str, Any] = field(default_factory=lambda: {"kind": "local"})
     source: Path | None = None
     raw: dict[str, Any] = field(default_factory=dict)
-    engine: dict[str, Any] = field(default_factory=lambda: {"kind": "local"})
 
     @property
     def supervised(self) -> bool:
         return self.model["kind"] in SUPERVISED
 
 
-def _check_keys(section: str, table: dict[str, Any], where: str) -> dict[str, Any]:
-    allowed = SCHEMA[section]
-    for key in table:
-        if key not in allowed:
-            name = f"{section}.{key}" if section else key
-            hint = ", ".join(sorted(allowed))
-            raise ConfigError(f"{where}: unknown key {name!r} (allowed: {hint})")
-    out = {k: copy.deepcopy(v) for k, v in allowed.items() if v is not None}
-    out.update(table)
-    for (sec, key), choices in CHOICES.items():
-        if sec == section and key in out and out[key] not in choices:
-            raise ConfigError(
-                f"{where}: {section}.{key} = {out[key]!r} is not one of {', '.join(choices)}"
-            )
-    return out
+def _check_engine(engine: dict[str, Any], where: str) -> None:
+    from rca.engine import EngineSpec
+    from rca.engine.partition import parse_size
 
-
-def _check_threshold(model: dict[str, Any], where: str) -> None:
-    far, thr = model.get("target_far"), model.get("threshold")
-    if far is not None and (isinstance(far, bool) or not isinstance(far, (int, float)) or not 0 < far < 1):
-        raise ConfigError(f"{where}: model.target_far = {far!r} must be a number between 0 and 1")
-    if thr is not None and (isinstance(thr, bool) or not isinstance(thr, (int, float))):
-        raise ConfigError(f"{where}: model.threshold = {thr!r} must be a number")
+    workers = engine.get("workers")
+    if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int)):
+        raise ConfigError(f"{where}: engine.workers must be a whole number, not {workers!r}")
+    try:
+        EngineSpec.from_options(workers, engine.get("scheduler"), engine["kind"])
+        if engine.get("partition_size") is not None:
+            parse_size(engine["partition_size"])
+    except ConfigError as exc:
+        raise ConfigError(f"{where}: engine: {exc}") from None
 
 
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -160,62 +271,18 @@ def resolve_path(value: str, base: Path | None) -> Path:
 def parse_config(data: dict[str, Any], source: Path | None = None) -> PipelineConfig:
     """Validate a config mapping (as read from TOML)."""
     where = str(source) if source else "config"
-    top = _check_keys("", data, where)
-    for required in ("name", "input", "model"):
-        if required not in data:
-            raise ConfigError(f"{where}: missing required key {required!r}")
-    name = str(top["name"])
-    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", name):
-        raise ConfigError(f"{where}: name {name!r} must be letters, digits, '_', '-' or '.'")
-    sections = {}
-    for sec in ("input", "windowing", "features", "model", "split", "output", "engine"):
-        table = top.get(sec) or {}
-        if not isinstance(table, dict):
-            raise ConfigError(f"{where}: [{sec}] must be a table")
-        sections[sec] = _check_keys(sec, table, where)
-    inp = sections["input"]
-    if "format" not in inp:
-        raise ConfigError(f"{where}: missing required key 'input.format'")
-    if ("path" in inp) == ("files" in inp):
-        raise ConfigError(f"{where}: give exactly one of input.path or [[input.files]]")
-    files = inp.pop("files", None) or [{"path": inp.pop("path")}]
-    inp["files"] = [_check_keys("input.files", dict(f), where) for f in files]
-    for f in inp["files"]:
-        if "path" not in f:
-            raise ConfigError(f"{where}: every [[input.files]] needs a path")
-    inp["normal_labels"] = [str(v).lower() for v in inp["normal_labels"]]
-    if "kind" not in sections["model"]:
-        raise ConfigError(f"{where}: missing required key 'model.kind'")
-    if not isinstance(sections["model"]["params"], dict):
-        raise ConfigError(f"{where}: model.params must be a table")
-    _check_threshold(sections["model"], where)
-    win = sections["windowing"]
-    if win["kind"] == "session" and not win.get("id_pattern"):
-        raise ConfigError(f"{where}: windowing.kind = 'session' needs windowing.id_pattern")
-    if win["kind"] in ("fixed", "sliding") and not win.get("size"):
-        raise ConfigError(f"{where}: time windows need windowing.size (e.g. '1h')")
-    if inp["format"] in ("structured_csv", "log") and win["kind"] == "none":
-        raise ConfigError(f"{where}: input.format = {inp['format']!r} needs a [windowing] kind")
-    if not 0 < float(sections["split"]["train_fraction"]) < 1:
-        raise ConfigError(f"{where}: split.train_fraction must be between 0 and 1")
-    _check_engine(sections["engine"], where)
-    return PipelineConfig(name=name, description=str(top["description"]), source=source,
-                          raw=copy.deepcopy(data), **sections)
-
-
-def _check_engine(engine: dict[str, Any], where: str) -> None:
-    from rca.engine import EngineSpec
-    from rca.engine.partition import parse_size
-
-    workers = engine.get("workers")
-    if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int)):
-        raise ConfigError(f"{where}: engine.workers must be a whole number, not {workers!r}")
     try:
-        EngineSpec.from_options(workers, engine.get("scheduler"), engine["kind"])
-        if engine.get("partition_size") is not None:
-            parse_size(engine["partition_size"])
-    except ConfigError as exc:
-        raise ConfigError(f"{where}: engine: {exc}") from None
+        model = TrainConfig.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(describe_validation_error(exc, where, lambda sec: SCHEMA.get(sec))) from None
+    sections = {sec: getattr(model, sec).model_dump(exclude_none=True) for sec in SECTIONS}
+    inp = sections["input"]
+    files = inp.pop("files", None) or [{"path": inp.pop("path")}]
+    inp["files"] = files
+    inp["normal_labels"] = [str(v).lower() for v in inp["normal_labels"]]
+    _check_engine(sections["engine"], where)
+    return PipelineConfig(name=model.name, description=model.description, source=source,
+                          raw=copy.deepcopy(data), **sections)
 
 
 def load_config(path: str | Path) -> PipelineConfig:

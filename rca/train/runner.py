@@ -18,7 +18,7 @@ import pandas as pd
 
 from rca.errors import InputError, ModelError
 from rca.train.build import build_pipeline, feature_names, score_frame
-from rca.train.config import PipelineConfig, parse_config, resolve_path
+from rca.train.config import PipelineConfig, check_version, parse_config, resolve_path
 from rca.train.data import NORMAL_TYPE, load_sessions
 from rca.train.evaluate import evaluate
 from rca.train.skill import verdict
@@ -162,7 +162,7 @@ def train(cfg: PipelineConfig, models_dir: str | Path | None = None,
     else:
         root = data_dir() / "models"
     root = root / cfg.name
-    version = version or cfg.output.get("version") or next_version(root)
+    version = check_version(version or cfg.output.get("version") or next_version(root))
     files = [{"path": p, "sha256": sha256_file(Path(p)), "bytes": Path(p).stat().st_size}
              for p in frame.attrs.get("files", []) if Path(p).is_file()]
     manifest = {
