@@ -68,6 +68,6 @@ def test_model_folder_with_wrong_checksum_is_refused(tmp_path):
     folder.mkdir(parents=True)
     (folder / "model.joblib").write_bytes(b"not the pickle the manifest describes")
     (folder / "manifest.json").write_text(json.dumps({
-        "format_version": 1, "artifacts": {"model.joblib": {"sha256": "0" * 64}}}))
-    with pytest.raises(ModelError, match="checksum mismatch"):
+        "format_version": 2, "artifacts": {"model.joblib": {"sha256": "0" * 64}}}))
+    with pytest.raises(ModelError, match="is not signed"):
         create_app(ServiceConfig(db=str(tmp_path / "s.db"), model_dir=str(folder)))

@@ -10,7 +10,7 @@ import pytest
 
 from rca.errors import ConfigError
 from rca.train import load_config, parse_config, predict, read_manifest, train
-from rca.train.store import sha256_file
+from rca.train.store import FORMAT_VERSION, sha256_file
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -54,7 +54,7 @@ def test_train_writes_model_folder_with_manifest(tmp_path, hdfs_slice):
     manifest = read_manifest(folder)
     for name in ("model.joblib", "metrics.json"):
         assert manifest["artifacts"][name]["sha256"] == sha256_file(folder / name)
-    assert manifest["format_version"] == 1
+    assert manifest["format_version"] == FORMAT_VERSION
     assert "scikit-learn" in manifest["packages"]
     assert "unseen" in manifest["feature_names"] and len(manifest["feature_names"]) > 5
     assert len(manifest["training_data"]["fingerprint"]) == 64

@@ -195,7 +195,8 @@ plt.show()
 
 # %% [markdown]
 # A saved model is a pickle, and a pickle can run code when it is loaded. So a model folder
-# whose files do not match their manifest is refused, before anything is unpickled:
+# whose manifest is not signed with your key (kept outside the folder), or whose files do not
+# match their manifest, is refused before anything is unpickled (docs/security.md):
 
 # %%
 model, manifest = load_model(result.folder)

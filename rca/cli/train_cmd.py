@@ -14,7 +14,7 @@ Train a failure-prediction model from a declarative config (TOML).
 
 The config says what to read, how to cut it into sessions or time windows, which features and model to use, how to split for evaluation and where to write the model (see pipelines/README.md).
 
-The model folder <models>/<name>/<version>/ holds model.joblib, metrics.json and manifest.json (SHA-256 of every artifact, package versions, feature names, training-data fingerprint, the config).
+The model folder <models>/<name>/<version>/ holds model.joblib, metrics.json, manifest.json (SHA-256 of every artifact, model id, package versions, feature names, training-data fingerprint, the config) and manifest.sig (HMAC of the manifest under the signing key in the data directory or $RCA_MODEL_KEY; predict refuses a folder whose signature or checksums do not match).
 
 Example: [bold]rca train --config pipelines/hdfs_sessions.toml[/]
 """
