@@ -8,7 +8,7 @@ from typing import List, Optional
 
 import typer
 
-from rca.cli._common import err_console, handle_errors, out_console
+from rca.cli._common import FORCE_HELP, err_console, handle_errors, out_console, outputs
 
 
 def register(app: typer.Typer) -> None:
@@ -30,15 +30,18 @@ def register(app: typer.Typer) -> None:
         as_json: bool = typer.Option(False, "--json", help="Print the analysis as JSON."),
         html: Optional[Path] = typer.Option(
             None, "--html", help="Also write a self-contained HTML report to this file."),
+        force: bool = typer.Option(False, "--force", help=FORCE_HELP),
     ) -> None:
         """Rank the root causes of an incident from its logs and/or metrics, with evidence
         and suggested fixes."""
         from rca import api
 
-        result = api.analyze(inputs or [], metrics or [], deps=deps, fault_time=fault_time)
+        with outputs([(html, "html", "--html")], [*(inputs or []), *(metrics or []), deps],
+                     force) as (html_tmp,):
+            result = api.analyze(inputs or [], metrics or [], deps=deps, fault_time=fault_time)
+            if html_tmp is not None:
+                html_tmp.write_text(api.analysis_to_html(result), encoding="utf-8")
         if html is not None:
-            html.parent.mkdir(parents=True, exist_ok=True)
-            html.write_text(api.analysis_to_html(result), encoding="utf-8")
             err_console.print(f"report written to {html}")
         if as_json:
             out_console.file.write(json.dumps(api.analysis_to_dict(result), indent=2) + "\n")

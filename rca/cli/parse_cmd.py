@@ -8,7 +8,9 @@ from typing import List, Optional
 
 import typer
 
-from rca.cli._common import err_console, handle_errors, out_console, show_progress
+from rca.cli._common import (FORCE_HELP, err_console, handle_errors, out_console, outputs,
+                             show_progress)
+from rca.paths import check_output
 
 from rca.cli.quick import FAMILIES  # the --format choices (one home)
 
@@ -66,6 +68,7 @@ def parse(
     partition_size: str = typer.Option(
         "16MB", "--partition-size", help="With Dask: large plain files are cut into byte "
         "ranges of about this size (compressed files are read whole)."),
+    force: bool = typer.Option(False, "--force", help=FORCE_HELP),
 ) -> None:
     from rca import api
     from rca.errors import ConfigError
@@ -92,11 +95,21 @@ def parse(
             progress.update(task, completed=stats.bytes, n=f"{stats.records:,} records")
 
         progress.start()
+    if state is not None:
+        check_output(state, logs, kind="json", option="--state")
     try:
-        result = api.parse_to_files(logs, out=out, templates_out=templates, state=state,
-                                    log_format=chosen, service=service, year=year, tz=tz,
-                                    on_record=on_record, workers=workers, scheduler=scheduler,
-                                    partition_bytes=partition_size if workers or scheduler else None)
+        distributed = bool(workers or scheduler)  # the engine may write a folder of parts
+        if distributed and out is not None:  # checked here, written by the engine itself
+            kind = "csv" if out.suffix.lower() == ".csv" else "folder"
+            check_output(out, logs, kind=kind, force=force)
+        with outputs([(None if distributed else out, "csv", "--out"),
+                      (templates, "csv", "--templates")], logs, force) as tmps:
+            out_tmp = out if distributed else tmps[0]
+            result = api.parse_to_files(logs, out=out_tmp, templates_out=tmps[1], state=state,
+                                        log_format=chosen, service=service, year=year, tz=tz,
+                                        on_record=on_record, workers=workers,
+                                        scheduler=scheduler, partition_bytes=partition_size
+                                        if distributed else None)
     finally:
         if progress is not None:
             progress.stop()

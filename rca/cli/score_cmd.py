@@ -7,7 +7,8 @@ from typing import Optional
 
 import typer
 
-from rca.cli._common import ExitCode, err_console, fail, handle_errors
+from rca.cli._common import FORCE_HELP, ExitCode, err_console, fail, handle_errors, outputs
+from rca.paths import check_output
 
 
 def register(app: typer.Typer) -> None:
@@ -29,6 +30,7 @@ def register(app: typer.Typer) -> None:
         detector: Optional[str] = typer.Option(None, "--detector", help="novelty (default), hst, sad or loda."),
         threshold: Optional[float] = typer.Option(None, "--threshold", help="Alarm threshold on the 0..1 score."),
         state: Optional[Path] = typer.Option(None, "--state", help="Detector state JSON: loaded if present, saved after."),
+        force: bool = typer.Option(False, "--force", help=FORCE_HELP),
     ) -> None:
         """Score every row prequentially (score first, then learn); write the input rows with
         `anomaly_score` (0..1) and `alarm` (0/1) appended."""
@@ -39,12 +41,14 @@ def register(app: typer.Typer) -> None:
             table = _prometheus_table(prometheus, query, since, step, header, ca_file, insecure)
         elif metrics is None:
             fail("give a METRICS file or --prometheus URL --query PROMQL", ExitCode.INPUT)
-        frame, info = api.score_metrics(metrics, time_col=time_col, detector=detector,
-                                        threshold=threshold, state=state, table=table)
         from rca.ingest.csvio import write_csv
 
-        out.parent.mkdir(parents=True, exist_ok=True)
-        write_csv(frame, out)
+        if state is not None:
+            check_output(state, [m for m in [metrics] if m], kind="json", option="--state")
+        with outputs([(out, "csv", "--out")], [metrics, state], force) as (tmp,):
+            frame, info = api.score_metrics(metrics, time_col=time_col, detector=detector,
+                                            threshold=threshold, state=state, table=table)
+            write_csv(frame, tmp)
         err_console.print(
             f"scored {info['rows']} rows, {len(info['series'])} series with {info['detector']} "
             f"(threshold {info['threshold']:g}): {info['alarms']} alarms -> {out}")

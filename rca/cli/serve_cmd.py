@@ -8,6 +8,8 @@ from typing import List, Optional
 import typer
 
 from rca.cli._common import err_console, handle_errors, out_console
+from rca.errors import ConfigError, InputError
+from rca.paths import check_output
 
 
 def register(app: typer.Typer) -> None:
@@ -39,6 +41,8 @@ def register(app: typer.Typer) -> None:
         """Run the online scoring service: ingest, scoring, incidents, dashboard at /."""
         from rca import api
 
+        if db is not None:
+            check_output(db, [config], kind="sqlite", option="--db")
         cfg = api.service_config(config, host=host, port=port,
                                  db=str(db) if db else None, scorer=scorer,
                                  syslog_port=syslog_port, syslog_host=syslog_host)
@@ -73,6 +77,7 @@ def register(app: typer.Typer) -> None:
         logs = parse_pairs(log, "--log")
         checks = parse_pairs(health, "--health")
         seconds = parse_interval(interval)
+        _check_watch_targets(logs, checks, state, db)
 
         shown: dict[str, tuple] = {}
 
@@ -97,3 +102,25 @@ def register(app: typer.Typer) -> None:
         passes = api.watch(logs, checks, to, interval=seconds, state=state, db=db,
                            max_iterations=1 if once else max_iterations, on_pass=report)
         err_console.print(f"watch stopped after {passes} pass(es)")
+
+
+def _check_watch_targets(logs: dict, checks: dict, state, db) -> None:
+    """Before the first pass: every log is an existing regular file, every health check an
+    http(s) URL, and the state/db outputs are neither a log nor a file of another kind."""
+    from urllib.parse import urlsplit
+
+    for service, path in logs.items():
+        p = Path(path)
+        if not p.exists():
+            raise InputError(f"--log {service}={path}: no such file")
+        if not p.is_file():
+            raise InputError(f"--log {service}={path}: not a regular file")
+    for service, url in checks.items():
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ConfigError(f"--health {service}={url}: only http:// and https:// URLs "
+                              "are polled")
+    if state is not None:
+        check_output(state, list(logs.values()), kind="json", option="--state")
+    if db is not None:
+        check_output(db, list(logs.values()), kind="sqlite", option="--db")

@@ -7,7 +7,8 @@ from typing import Optional
 
 import typer
 
-from rca.cli._common import fail, handle_errors, out_console, ExitCode
+from rca.cli._common import FORCE_HELP, ExitCode, fail, handle_errors, out_console
+from rca.paths import check_output
 
 
 def register(app: typer.Typer) -> None:
@@ -29,6 +30,7 @@ def register(app: typer.Typer) -> None:
                                   "names, ECS/OTel JSON with error fields, deploys, GC storms "
                                   "and cron failures in unrelated services."),
         list_: bool = typer.Option(False, "--list", help="List the scenarios and exit."),
+        force: bool = typer.Option(False, "--force", help="Write into a non-empty folder."),
     ) -> None:
         """Write a simulated multi-service incident: logs/<service>.log (mixed formats),
         metrics.csv, deps.yaml and truth.json (the injected root cause)."""
@@ -41,6 +43,7 @@ def register(app: typer.Typer) -> None:
             return
         if not scenario or out is None:
             fail("give --scenario NAME and --out DIR (or --list)", ExitCode.INPUT)
+        check_output(out, kind="folder", force=force)
         folder = api.simulate(scenario, out, seed=seed, n_services=services, duration=duration,
                               lines=lines, noise=noise, step=step, vary=vary)
         out_console.print(f"wrote {folder} (logs/, metrics.csv, deps.yaml, truth.json)",

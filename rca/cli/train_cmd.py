@@ -7,7 +7,7 @@ from typing import List, Optional
 
 import typer
 
-from rca.cli._common import err_console, handle_errors, out_console
+from rca.cli._common import FORCE_HELP, err_console, handle_errors, out_console, outputs
 
 TRAIN_HELP = """
 Train a failure-prediction model from a declarative config (TOML).
@@ -78,10 +78,12 @@ def predict(
     out: Path = typer.Option(..., "--out", "-o", help="Write the scores CSV here."),
     threshold: Optional[float] = typer.Option(
         None, "--threshold", help="Alarm when score >= this (overrides the model's threshold)."),
+    force: bool = typer.Option(False, "--force", help=FORCE_HELP),
 ) -> None:
     from rca import api
 
-    scores = api.predict_to_csv(model, inputs, out, threshold=threshold)
+    with outputs([(out, "csv", "--out")], [*inputs, model], force) as (tmp,):
+        scores = api.predict_to_csv(model, inputs, tmp, threshold=threshold)
     for name in scores.attrs.get("header_skipped", []):
         out_console.print(f"{name}: first line is a header, skipped")
     alarms = int((~scores["prediction"].astype(str).isin(["0", "normal"])).sum())
