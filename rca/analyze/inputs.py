@@ -151,16 +151,19 @@ def read_edges(path: str | Path | None) -> list[tuple[str, str]]:
     p = Path(path)
     if not p.exists():
         raise InputError(f"no such dependency file: {p}")
-    text = p.read_text(encoding="utf-8", errors="replace")
-    try:
-        if p.suffix.lower() == ".json":
-            data = json.loads(text)
-        else:
-            import yaml
+    from rca.ingest.safe_yaml import MAX_YAML_BYTES, read_yaml
+    from rca.ingest.source import check_regular_file
 
-            data = yaml.safe_load(text)
-    except Exception as exc:  # noqa: BLE001
-        raise InputError(f"cannot read dependency graph {p}: {exc}") from None
+    check_regular_file(p)
+    if p.suffix.lower() == ".json":
+        if p.stat().st_size > MAX_YAML_BYTES:
+            raise InputError(f"dependency graph {p} is larger than {MAX_YAML_BYTES} bytes")
+        try:
+            data = json.loads(p.read_text(encoding="utf-8", errors="replace"))
+        except ValueError as exc:
+            raise InputError(f"cannot read dependency graph {p}: {exc}") from None
+    else:
+        data = read_yaml(p, error=InputError)
     return parse_edges(data or [])
 
 
@@ -168,15 +171,26 @@ def parse_time(value: str | float | int | pd.Timestamp | None) -> pd.Timestamp |
     """A fault time from epoch seconds or ISO 8601 (naive = UTC)."""
     if value is None or value == "":
         return None
+    from rca.ingest.timestamps import time_problem
+
     if isinstance(value, pd.Timestamp):
-        return value.tz_localize("UTC") if value.tzinfo is None else value.tz_convert("UTC")
-    try:
-        return pd.Timestamp(float(value), unit="s", tz="UTC")
-    except (TypeError, ValueError):
-        pass
-    try:
-        ts = pd.Timestamp(str(value))
-    except (TypeError, ValueError):
-        raise InputError(f"cannot read fault time {value!r} (use epoch seconds or ISO 8601)"
-                         ) from None
-    return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+        ts = value
+    else:
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            number = None
+        if number is not None and time_problem(number):
+            raise InputError(f"fault time: {time_problem(number)}")
+        try:
+            ts = (pd.Timestamp(number, unit="s", tz="UTC") if number is not None
+                  else pd.Timestamp(str(value)))
+        except (TypeError, ValueError, OverflowError):
+            raise InputError(f"cannot read fault time {value!r} (use epoch seconds or ISO 8601)"
+                             ) from None
+    if ts is pd.NaT:
+        raise InputError(f"cannot read fault time {value!r} (use epoch seconds or ISO 8601)")
+    ts = ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+    if time_problem(ts.to_pydatetime()):
+        raise InputError(f"fault time: {time_problem(ts.to_pydatetime())}")
+    return ts

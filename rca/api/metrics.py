@@ -32,30 +32,40 @@ def score_metrics(path, time_col=None, detector=None, threshold=None, state=None
     from rca.detect.online import DEFAULT_DETECTOR, get_spec, score_frame
     from rca.ingest.metrics import read_metric_table
 
+    from rca.errors import InputError
+    from rca.paths import atomic_output
+    from rca.templates.state import read_json
+
     name = detector or DEFAULT_DETECTOR
     spec = get_spec(name)
+    rule = AlarmRule(threshold=spec.threshold if threshold is None else float(threshold))
     table = table if table is not None else read_metric_table(path, time_col=time_col)
     saved = None
     if state is not None and Path(state).is_file() and name == "novelty":
-        saved = json.loads(Path(state).read_text())
+        saved = read_json(state, what="detector state")
     ordered = table.frame.iloc[table.order]
-    scores_sorted, det = score_frame(ordered[table.series], name, state=saved)
+    try:
+        scores_sorted, det = score_frame(ordered[table.series], name, state=saved)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        if saved is None:
+            raise
+        raise InputError(f"{state}: not a detector state written by rca score "
+                         f"({type(exc).__name__}: {str(exc)[:80]})") from None
     scores = np.empty(len(scores_sorted))
     scores[table.order] = scores_sorted
-    thr = spec.threshold if threshold is None else float(threshold)
-    alarms_sorted = AlarmRule(threshold=thr).apply(scores_sorted)
+    alarms_sorted = rule.apply(scores_sorted)
     alarms = np.empty(len(scores), dtype=np.int8)
     alarms[table.order] = alarms_sorted
+    no_value = ~np.isfinite(table.frame[table.series].to_numpy(dtype=float)).any(axis=1)
     out = table.raw.copy()
-    out["anomaly_score"] = np.round(scores, 6)
-    out["alarm"] = alarms
+    out["anomaly_score"] = np.where(no_value, np.nan, np.round(scores, 6))  # skipped, not 0
+    out["alarm"] = np.where(no_value, 0, alarms)
     if state is not None and hasattr(det, "to_dict"):
-        Path(state).parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(str(state) + ".tmp")
-        tmp.write_text(json.dumps(det.to_dict()))
-        tmp.replace(state)
-    info = {"detector": name, "threshold": thr, "time_col": table.time_col, "series": list(table.series),
-            "rows": len(out), "alarms": int(alarms.sum()), "stats": table.stats.as_dict()}
+        with atomic_output(state, mode=0o600) as tmp:
+            tmp.write_text(json.dumps(det.to_dict()))
+    info = {"detector": name, "threshold": rule.threshold, "time_col": table.time_col,
+            "series": list(table.series), "rows": len(out), "alarms": int(out["alarm"].sum()),
+            "stats": table.stats.as_dict(), "problems": table.stats.problems()}
     return out, info
 
 

@@ -52,6 +52,8 @@ def register(app: typer.Typer) -> None:
         err_console.print(
             f"scored {info['rows']} rows, {len(info['series'])} series with {info['detector']} "
             f"(threshold {info['threshold']:g}): {info['alarms']} alarms -> {out}")
+        if info["problems"]:
+            err_console.print(f"warning: {info['problems']}", markup=False, soft_wrap=True)
 
 
 def _prometheus_table(url, query, since, step, header, ca_file, insecure):

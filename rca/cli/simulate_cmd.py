@@ -22,10 +22,10 @@ def register(app: typer.Typer) -> None:
         out: Optional[Path] = typer.Option(None, "--out", "-o", help="Folder to write into."),
         seed: int = typer.Option(0, "--seed", help="Random seed (same seed, same files)."),
         services: int = typer.Option(6, "--services", min=3, max=12, help="Number of services."),
-        lines: int = typer.Option(400, "--lines", min=20, help="Log records per service (about)."),
-        duration: int = typer.Option(1200, "--duration", min=120, help="Seconds simulated."),
-        noise: float = typer.Option(1.0, "--noise", min=0.0, help="Noise level (0 = none)."),
-        step: int = typer.Option(5, "--step", min=1, help="Metric interval in seconds."),
+        lines: int = typer.Option(400, "--lines", min=20, max=100_000, help="Log records per service (about)."),
+        duration: int = typer.Option(1200, "--duration", min=120, max=7 * 86400, help="Seconds simulated."),
+        noise: float = typer.Option(1.0, "--noise", min=0.0, max=10.0, help="Noise level (0 = none)."),
+        step: int = typer.Option(5, "--step", min=1, max=3600, help="Metric interval in seconds."),
         vary: bool = typer.Option(False, "--vary", help="Vary what is emitted: other service "
                                   "names, ECS/OTel JSON with error fields, deploys, GC storms "
                                   "and cron failures in unrelated services."),

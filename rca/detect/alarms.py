@@ -30,6 +30,8 @@ class AlarmRule:
     _quiet: int = field(default=0, repr=False)
 
     def __post_init__(self):
+        if not 0 <= self.threshold <= 1:  # also refuses nan
+            raise ConfigError(f"alarm threshold must be a number in [0, 1], not {self.threshold}")
         if not 1 <= self.min_count <= self.window:
             raise ConfigError("alarm rule needs 1 <= min_count <= window")
         if self.suppress < 0:

@@ -14,11 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, NamedTuple, Sequence
 
-import yaml
-
 from rca.errors import ConfigError, InputError
 from rca.fixes.entry import BASE_CONFIDENCE, FixEntry, FixMatch, entry_from_dict, normalize_level
 from rca.fixes.similar import ExampleIndex
+from rca.ingest.safe_yaml import read_yaml
 from rca.types import Suggestion
 
 if TYPE_CHECKING:
@@ -230,12 +229,7 @@ def _parse_files(files: list[Path]) -> list[FixEntry]:
     entries: list[FixEntry] = []
     seen: dict[str, str] = {}
     for path in files:
-        try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"{path}: cannot read: {exc}") from None
-        except yaml.YAMLError as exc:
-            raise ConfigError(f"{path}: not valid YAML: {str(exc).splitlines()[0]}") from None
+        data = read_yaml(path)  # no aliases, bounded size: one-line ConfigError
         if data is None:
             continue
         if isinstance(data, dict) and "fixes" in data and "id" not in data:

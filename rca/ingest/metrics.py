@@ -28,6 +28,8 @@ import pandas as pd
 
 from rca.errors import InputError
 from rca.ingest.csvio import read_csv_text
+from rca.ingest.source import check_regular_file
+from rca.ingest.timestamps import MAX_EPOCH_SECONDS, MAX_TIME, MIN_TIME
 
 #: Column names taken as the time column when none is given (case-insensitive, in order).
 TIME_COLUMNS = ("timestamp", "time", "ts", "datetime", "date")
@@ -41,6 +43,7 @@ class MetricStats:
     rows: int = 0
     points: int = 0
     nan: int = 0
+    infinite: int = 0
     non_numeric: int = 0
     bad_timestamps: int = 0
     duplicates: int = 0
@@ -49,6 +52,15 @@ class MetricStats:
 
     def as_dict(self) -> dict:
         return asdict(self)
+
+    def problems(self) -> str:
+        """What was skipped or looked wrong, as one line ("" when nothing did)."""
+        skipped = ", ".join(f"{n:,} {what}" for n, what in (
+            (self.nan, "empty/NaN cells"), (self.infinite, "infinite cells"),
+            (self.non_numeric, "non-numeric cells"), (self.bad_timestamps, "bad timestamps")) if n)
+        seen = ", ".join(f"{n:,} {what}" for n, what in (
+            (self.duplicates, "duplicate timestamps"), (self.unsorted, "out-of-order rows")) if n)
+        return "; ".join(x for x in (skipped and f"skipped {skipped}", seen) if x)
 
 
 def find_time_column(columns, time_col: str | None = None) -> str | None:
@@ -75,19 +87,22 @@ def as_numbers(values: pd.Series) -> pd.Series:
 
 
 def parse_times(values: pd.Series) -> pd.Series:
-    """Parse epoch seconds / milliseconds or date strings into UTC timestamps (NaT if bad)."""
+    """Parse epoch seconds / milliseconds or date strings into UTC timestamps; NaT when bad or
+    outside the years 1970-2199 (:data:`rca.ingest.timestamps.MIN_TIME`/``MAX_TIME``)."""
     sample = values.dropna().iloc[:1000]
     if len(sample) and pd.to_numeric(sample, errors="coerce").notna().mean() > 0.9:
         num = as_numbers(values)
-        finite = num.dropna()
+        finite = num[np.isfinite(num)]
         unit = "ms" if len(finite) and finite.abs().median() > 1e11 else "s"
+        limit = MAX_EPOCH_SECONDS * (1000 if unit == "ms" else 1)
+        num = num.where(np.isfinite(num) & (num >= 0) & (num < limit))
         return pd.to_datetime(num, unit=unit, utc=True, errors="coerce")
     # one format inferred from the data first (fast); cells it cannot read get a mixed parse
     out = pd.to_datetime(values, utc=True, errors="coerce")
     retry = out.isna() & values.notna()
     if retry.any():
         out[retry] = pd.to_datetime(values[retry], utc=True, errors="coerce", format="mixed")
-    return out
+    return out.where((out >= MIN_TIME) & (out < MAX_TIME))
 
 
 def numeric_columns(frame: pd.DataFrame, exclude=()) -> list[str]:
@@ -105,10 +120,13 @@ def numeric_columns(frame: pd.DataFrame, exclude=()) -> list[str]:
 
 
 def _to_numeric(raw: pd.Series, stats: MetricStats) -> pd.Series:
+    """Numbers of a column; text cells, NaN and +-inf become NaN (skipped, never 0), counted."""
     num = as_numbers(raw)
+    infinite = np.isinf(num.to_numpy(dtype=float))
     stats.non_numeric += int((num.isna() & raw.notna()).sum())
     stats.nan += int(raw.isna().sum())
-    return num
+    stats.infinite += int(infinite.sum())
+    return num.mask(infinite)
 
 
 def finish_long(long: pd.DataFrame, stats: MetricStats) -> pd.DataFrame:
@@ -243,10 +261,8 @@ def read_metrics(path, time_col: str | None = None, stats: MetricStats | None = 
     -> Prometheus exposition; anything else -> CSV (long when it has ``series`` and ``value``
     columns, else wide). Rows come out sorted by time; NaN values are dropped and counted.
     """
-    path = Path(path)
+    path = check_regular_file(Path(path))
     stats = stats if stats is not None else MetricStats()
-    if not path.is_file():
-        raise InputError(f"{path}: no such file")
     head = path.read_text(errors="replace")[:4096].lstrip()
     if head.startswith("{"):
         try:
@@ -288,9 +304,7 @@ class MetricTable:
 
 def read_metric_table(path, time_col: str | None = None) -> MetricTable:
     """Read a wide metrics CSV for row-by-row scoring (every row kept, in input order)."""
-    path = Path(path)
-    if not path.is_file():
-        raise InputError(f"{path}: no such file")
+    path = check_regular_file(Path(path))
     stats = MetricStats()
     raw = read_csv_text(path)
     stats.rows = len(raw)

@@ -1,6 +1,7 @@
 """Files to lines: folders expanded, gzip/bz2/xz opened transparently (by magic bytes),
-bytes decoded as UTF-8 with undecodable bytes replaced by U+FFFD and counted, over-long lines
-cut (and the rest skipped without being held in memory)."""
+bytes decoded as UTF-8 with undecodable bytes (and NUL bytes) replaced by U+FFFD and counted,
+over-long lines cut (and the rest skipped without being held in memory). Only regular files are
+read: a character device (``/dev/zero``), a FIFO or a socket is refused, never read forever."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import gzip
 import lzma
 import os
 import re
+import stat
 from pathlib import Path
 from typing import BinaryIO, Iterable, Iterator
 
@@ -21,6 +23,23 @@ SKIP_IN_FOLDERS = frozenset({".csv", ".tsv", ".yaml", ".yml", ".json", ".md", ".
 _COMPRESSED = (".gz", ".bz2", ".xz", ".zst")
 _LOG_EXT = (".log", ".txt", ".jsonl", ".ndjson", ".json", ".out", ".err", ".logs")
 _ROTATION = re.compile(r"\.\d+$")
+
+
+def check_regular_file(path: Path) -> Path:
+    """``path`` if it is an existing regular file (symlinks followed), else an
+    :class:`InputError` naming what it is (a device, a FIFO, a folder...)."""
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file or directory") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    if not stat.S_ISREG(mode):
+        kind = ("a character device" if stat.S_ISCHR(mode) else "a block device"
+                if stat.S_ISBLK(mode) else "a FIFO" if stat.S_ISFIFO(mode) else "a socket"
+                if stat.S_ISSOCK(mode) else "a folder" if stat.S_ISDIR(mode) else "not a file")
+        raise InputError(f"{path}: {kind}, not a regular file; refusing to read it")
+    return path
 
 
 def expand_paths(paths) -> list[Path]:
@@ -40,12 +59,11 @@ def expand_paths(paths) -> list[Path]:
             if not files:
                 raise InputError(f"{path}: folder holds no log files")
             out.extend(files)
-        elif path.exists():
+        else:
+            check_regular_file(path)
             if not os.access(path, os.R_OK):
                 raise InputError(f"{path}: permission denied")
             out.append(path)
-        else:
-            raise InputError(f"{path}: no such file or directory")
     if not out:
         raise InputError("no input files given")
     return out
@@ -117,6 +135,10 @@ def iter_lines(path: Path, stats, max_bytes: int) -> Iterator[tuple[int, str, bo
                     if not more or more[-1:] == b"\n":
                         break
             bad = False
+            if b"\x00" in raw:  # NUL bytes never reach a record (nor a CSV written from it)
+                stats.decode_errors += raw.count(b"\x00")
+                raw = raw.replace(b"\x00", b"\xef\xbf\xbd")
+                bad = True
             try:
                 text = raw.decode("utf-8")
             except UnicodeDecodeError:

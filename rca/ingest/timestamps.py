@@ -14,6 +14,13 @@ first, so a file with one shape costs one regex match per line.
 '2023-11-14T22:13:20.123000+00:00'
 >>> TimeParser(tz="Europe/Paris").parse("2024-07-01 12:00:00").isoformat()
 '2024-07-01T10:00:00+00:00'
+
+Every stamp must lie in the years 1970-2199 (:data:`MIN_TIME` to :data:`MAX_TIME`): a stamp
+outside is not a time (``1e30``, ``inf``, year 9999) and is rejected with a reason by
+:func:`time_problem`, the one check file readers, the metric loader and the service share.
+
+>>> time_problem(1e30), time_problem(float("nan")), time_problem(1700000000)
+('timestamp 1e+30 is after 2200-01-01', 'timestamp nan is not a finite number', None)
 """
 
 from __future__ import annotations
@@ -57,13 +64,43 @@ PATTERNS: tuple[re.Pattern[str], ...] = tuple(re.compile(p, re.IGNORECASE) for p
 ))
 
 
+#: The range of usable timestamps (UTC): years 1970 to 2199.
+MIN_TIME = datetime(1970, 1, 1, tzinfo=UTC)
+MAX_TIME = datetime(2200, 1, 1, tzinfo=UTC)
+MAX_EPOCH_SECONDS = MAX_TIME.timestamp()
+
+
+def time_problem(value: float | int | datetime | None) -> str | None:
+    """Why ``value`` (epoch seconds or an aware datetime) is not a usable timestamp, or None."""
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        if value < MIN_TIME:
+            return f"timestamp {value.isoformat()} is before 1970-01-01"
+        if value >= MAX_TIME:
+            return f"timestamp {value.isoformat()} is after 2200-01-01"
+        return None
+    try:
+        v = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError, OverflowError):
+        return f"timestamp {value!r:.40} is not a number"
+    if v != v or v in (float("inf"), float("-inf")):
+        return f"timestamp {value!r:.40} is not a finite number"
+    if v < 0:
+        return f"timestamp {v:g} is before 1970-01-01"
+    if v >= MAX_EPOCH_SECONDS:
+        return f"timestamp {v:g} is after 2200-01-01"
+    return None
+
+
 def epoch_to_datetime(value: float | int) -> datetime | None:
-    """Epoch seconds, milliseconds, microseconds or nanoseconds (told apart by magnitude)."""
+    """Epoch seconds, milliseconds, microseconds or nanoseconds (told apart by magnitude);
+    None when it is no number or lies outside 1970-2199."""
     try:
         v = float(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return None
-    if v != v or v <= 0:
+    if v != v or v <= 0 or v == float("inf"):
         return None
     if v >= 1e17:
         v /= 1e9
@@ -71,6 +108,8 @@ def epoch_to_datetime(value: float | int) -> datetime | None:
         v /= 1e6
     elif v >= 1e11:
         v /= 1e3
+    if v >= MAX_EPOCH_SECONDS:
+        return None
     try:
         return datetime.fromtimestamp(v, UTC)
     except (OverflowError, OSError, ValueError):
@@ -112,7 +151,10 @@ class TimeParser:
             pass
         if len(cache) >= 4096:
             cache.clear()
-        dt = cache[text] = self._parse(text.strip()) if text else None
+        dt = self._parse(text.strip()) if text else None
+        if dt is not None and not MIN_TIME <= dt < MAX_TIME:
+            dt = None  # year 0001 or 9999: not a time (time_problem says why)
+        cache[text] = dt
         return dt
 
     def _parse(self, text: str) -> datetime | None:

@@ -39,6 +39,12 @@ _EPOCH = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc).timestamp()
 _HOSTS = ("api.partner-bank.com", "rates.fxfeed.io", "hooks.mailer.net", "auth.idp.example.com",
           "labels.shipfast.com", "api.tax-service.eu")
 
+#: Upper bounds of the simulator's arguments (a week, 100k records per service, 10x noise).
+MAX_DURATION = 7 * 86400
+MAX_LINES = 100_000
+MAX_NOISE = 10.0
+
+
 def simulate(scenario: str, out_dir: str | Path, seed: int = 0, n_services: int = 6,
              duration: int = 1200, lines: int = 400, noise: float = 1.0, step: int = 5,
              vary: bool = False) -> Path:
@@ -57,8 +63,10 @@ def simulate(scenario: str, out_dir: str | Path, seed: int = 0, n_services: int 
     """
     if scenario not in FAULTS:
         raise InputError(f"unknown scenario {scenario!r}; known: {', '.join(SCENARIOS)}")
-    if duration < 120 or lines < 20 or step < 1 or noise < 0:
-        raise InputError("need duration >= 120 s, lines >= 20, step >= 1 and noise >= 0")
+    if not (120 <= duration <= MAX_DURATION and 20 <= lines <= MAX_LINES and 1 <= step <= 3600
+            and 0 <= noise <= MAX_NOISE and 3 <= n_services <= 12):  # also refuses nan
+        raise InputError(f"need 120 <= duration <= {MAX_DURATION} s, 20 <= lines <= {MAX_LINES},"
+                         f" 1 <= step <= 3600, 0 <= noise <= {MAX_NOISE} and 3..12 services")
     fault = FAULTS[scenario]
     key = f"{scenario}:{seed}:{n_services}:{duration}:{lines}:{noise}:{step}" + (
         ":vary" if vary else "")

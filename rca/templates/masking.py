@@ -35,7 +35,7 @@ class MaskRule:
 
 def load_rules(path: str | Path | None = None) -> tuple[MaskRule, ...]:
     """Read masking rules from a YAML file (default: the packaged ``masking.yaml``)."""
-    import yaml
+    from rca.ingest.safe_yaml import load_yaml
 
     if path is None:
         text = resources.files("rca.templates").joinpath("masking.yaml").read_text("utf-8")
@@ -46,7 +46,7 @@ def load_rules(path: str | Path | None = None) -> tuple[MaskRule, ...]:
         except OSError as exc:
             raise ConfigError(f"cannot read masking rules {path}: {exc.strerror}") from None
         where = str(path)
-    data = yaml.safe_load(text) or {}
+    data = load_yaml(text, where) or {}
     if not isinstance(data, dict) or not isinstance(data.get("rules"), list):
         raise ConfigError(f"{where}: expected a mapping with a 'rules' list")
     rules = []

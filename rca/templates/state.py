@@ -42,6 +42,8 @@ def read_json(path: str | os.PathLike, what: str = "state") -> Any:
         text = Path(path).read_text("utf-8")
     except OSError as exc:
         raise InputError(f"cannot read {what} {path}: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise ModelError(f"{what} {path} is not valid JSON: not UTF-8 text") from None
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
