@@ -28,6 +28,17 @@ def bench_data_dir() -> Path:
     return Path.cwd().parent / "shared" / "data"
 
 
+def create_private(path) -> Path:
+    """Create ``path`` empty with mode 0600 unless it exists (state files and databases that
+    can hold log messages are private from the start, whatever the umask)."""
+    path = Path(path)
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass
+    return path
+
+
 # --- outputs: never overwrite an input, never replace a file of another kind, write atomically --
 
 #: What an existing file must look like to be replaced without ``force``, per output kind.

@@ -113,3 +113,43 @@ def test_check_output_kinds(tmp_path):
     assert check_output(state, kind="json") == state
     with pytest.raises(InputError, match="is a folder"):
         check_output(tmp_path, kind="csv")
+
+
+def _mode(path) -> int:
+    import stat
+
+    return stat.S_IMODE(os.stat(path).st_mode)
+
+
+def test_state_files_and_databases_are_created_private(run_cli, log, tmp_path, monkeypatch):
+    monkeypatch.setattr(os, "umask", os.umask)  # restore whatever the test changes
+    old = os.umask(0o022)
+    try:
+        miner = tmp_path / "miner.json"
+        assert run_cli("parse", str(log), "--state", str(miner))[0] == 0
+        metrics = tmp_path / "m.csv"
+        metrics.write_text("time,a\n" + "".join(f"{1700000000 + i},{i % 3}\n" for i in range(30)))
+        det = tmp_path / "det.json"
+        assert run_cli("score", str(metrics), "-o", str(tmp_path / "s.csv"),
+                       "--state", str(det))[0] == 0
+        offsets, db = tmp_path / "offsets.json", tmp_path / "watch.sqlite3"
+        assert run_cli("watch", "--log", f"s={log}", "--state", str(offsets), "--db", str(db),
+                       "--once")[0] == 0
+        from rca.fixes.feedback import FeedbackStore
+
+        FeedbackStore(tmp_path / "fb.sqlite").record("inc-1", "disk-full", signature="x y")
+        for path in (miner, det, offsets, db, tmp_path / "fb.sqlite"):
+            assert _mode(path) & 0o077 == 0, (path, oct(_mode(path)))
+        assert _mode(tmp_path / "s.csv") == 0o644  # ordinary outputs follow the umask
+    finally:
+        os.umask(old)
+
+
+def test_non_json_watch_state_is_an_error(tmp_path):
+    from rca.watch.tail import Offsets
+
+    state = tmp_path / "offsets.json"
+    state.write_text("line one of a log\n")
+    with pytest.raises(InputError, match="not a JSON offsets file"):
+        Offsets(state)
+    assert state.read_text() == "line one of a log\n"

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Iterable, Sequence
 
 from rca.errors import InputError
-from rca.paths import data_dir
+from rca.paths import create_private, data_dir
 
 FILE_NAME = "feedback.sqlite"
 _SCHEMA = """
@@ -91,6 +91,7 @@ class FeedbackStore:
             if not create:
                 return None
             file.parent.mkdir(parents=True, exist_ok=True)
+            create_private(file)  # 0600: signatures are log text
         try:
             conn = sqlite3.connect(file, timeout=10)
             conn.execute("PRAGMA journal_mode=WAL")

@@ -61,9 +61,13 @@ def _since(value: str | None, default: float) -> float:
 
 
 def app_from_env():
-    """App factory for multi-process serving: the config comes as JSON in
-    ``$RCA_SERVICE_CONFIG`` (set by :func:`rca.service.server.run`)."""
-    return create_app(ServiceConfig(**json.loads(os.environ[ENV_CONFIG])))
+    """App factory for multi-process serving: ``$RCA_SERVICE_CONFIG`` names a private (0600)
+    JSON file holding the config (written by :func:`rca.service.server.run`, so the token is
+    never in a worker's environment or command line)."""
+    from pathlib import Path
+
+    return create_app(ServiceConfig(**json.loads(Path(os.environ[ENV_CONFIG]).read_text(
+        encoding="utf-8"))))
 
 
 def create_app(config: ServiceConfig | None = None):

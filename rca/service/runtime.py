@@ -94,7 +94,7 @@ class ServiceRuntime:
         cfg = self.config
         connect(cfg.db_path, cfg.durable).close()  # create schema
         self.writer = GroupWriter(cfg.db_path, cfg.durable, cfg.queue_max_events,
-                                  cfg.write_batch_events)
+                                  cfg.write_batch_events, cfg.retention_days)
         self.writer.start()
         self.reader = Reader(cfg.db_path)
         self._stop = self._thread = self._proc = None

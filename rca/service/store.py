@@ -19,6 +19,8 @@ from concurrent.futures import Future
 from pathlib import Path
 from typing import Any, Iterable
 
+from rca.paths import create_private
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS logs(
   id INTEGER PRIMARY KEY, received REAL NOT NULL, ts REAL NOT NULL, service TEXT NOT NULL,
@@ -52,11 +54,20 @@ CREATE TABLE IF NOT EXISTS feedback(
 """
 
 
+#: How often (seconds) the writer deletes raw data older than the retention period.
+PRUNE_EVERY = 300.0
+#: Rows deleted per table and pass (keeps each pruning transaction short).
+PRUNE_ROWS = 20_000
+
+
 def connect(path: Path | str, durable: str = "FULL", readonly: bool = False) -> sqlite3.Connection:
-    """Open the database in WAL mode (creating it and its schema unless ``readonly``)."""
+    """Open the database in WAL mode (creating it and its schema unless ``readonly``). A new
+    database file is created with mode 0600 (it holds raw log messages, which can hold
+    secrets); SQLite gives its -wal and -shm files the same mode."""
     path = Path(path)
     if not readonly:
         path.parent.mkdir(parents=True, exist_ok=True)
+        create_private(path)
     con = sqlite3.connect(str(path), timeout=30.0, check_same_thread=False,
                           isolation_level=None)
     con.execute("PRAGMA journal_mode=WAL")
@@ -76,6 +87,17 @@ def _migrate(con: sqlite3.Connection) -> None:
             con.execute(f"ALTER TABLE {table} ADD COLUMN {column} TEXT")
 
 
+def prune(con: sqlite3.Connection, older_than: float, limit: int = PRUNE_ROWS) -> int:
+    """Delete raw batches, logs and metrics received before ``older_than`` (epoch seconds),
+    at most ``limit`` rows per table; returns the number of rows deleted."""
+    deleted = 0
+    for table in ("batches", "logs", "metrics"):
+        cur = con.execute(f"DELETE FROM {table} WHERE id IN (SELECT id FROM {table} "  # noqa: S608
+                          "WHERE received < ? ORDER BY id LIMIT ?)", (older_than, limit))
+        deleted += cur.rowcount
+    return deleted
+
+
 class QueueFull(Exception):
     """The bounded write queue has no room for this batch."""
 
@@ -91,7 +113,10 @@ class GroupWriter:
     when there is none), and returns a future resolved once the rows are committed.
     """
 
-    def __init__(self, path: Path, durable: str, max_pending: int, max_batch: int):
+    def __init__(self, path: Path, durable: str, max_pending: int, max_batch: int,
+                 retention_days: float = 7.0):
+        self.retention = float(retention_days) * 86400.0
+        self._pruned = float("-inf")
         self.path = Path(path)
         self.durable = durable
         self.max_pending = int(max_pending)
@@ -153,6 +178,22 @@ class GroupWriter:
                 batch.append(nxt)
                 size += nxt[0][4]
             self._write(batch)
+            if time.monotonic() - self._pruned > PRUNE_EVERY:
+                self._prune()
+
+    def _prune(self) -> None:
+        """Delete raw data older than the retention period (the writer is the only writer of
+        raw tables, so this never competes with an ingest commit)."""
+        self._pruned = time.monotonic()
+        try:
+            self._con.execute("BEGIN IMMEDIATE")
+            prune(self._con, time.time() - self.retention)
+            self._con.execute("COMMIT")
+        except sqlite3.Error:
+            try:
+                self._con.execute("ROLLBACK")
+            except sqlite3.Error:
+                pass
 
     def _write(self, batch: list) -> None:
         con = self._con

@@ -7,6 +7,9 @@ import json
 import os
 from pathlib import Path
 
+from rca.errors import InputError
+from rca.paths import atomic_output
+
 
 class Offsets:
     """Saved read positions, one per path: ``{path: {"dev", "ino", "offset"}}`` (atomic JSON)."""
@@ -17,8 +20,11 @@ class Offsets:
         if self.path is not None and self.path.exists():
             try:
                 self.data = json.loads(self.path.read_text(encoding="utf-8"))
-            except (OSError, ValueError):
-                self.data = {}
+            except (OSError, ValueError):  # never silently replace a file we did not write
+                raise InputError(f"watch state {self.path} is not a JSON offsets file; "
+                                 "remove it or choose another --state") from None
+            if not isinstance(self.data, dict):
+                raise InputError(f"watch state {self.path} is not a JSON offsets file")
 
     def get(self, key: str) -> dict | None:
         return self.data.get(key)
@@ -30,9 +36,8 @@ class Offsets:
         if self.path is None:
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_suffix(self.path.suffix + ".tmp")
-        tmp.write_text(json.dumps(self.data, indent=1, sort_keys=True), encoding="utf-8")
-        os.replace(tmp, self.path)
+        with atomic_output(self.path, mode=0o600) as tmp:  # offsets reveal file names: private
+            tmp.write_text(json.dumps(self.data, indent=1, sort_keys=True), encoding="utf-8")
 
 
 class FileTail:
