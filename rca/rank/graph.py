@@ -30,6 +30,9 @@ def parse_edges(data: Any) -> list[tuple[str, str]]:
     if isinstance(data, dict):
         for caller, callees in data.items():
             callees = [callees] if isinstance(callees, str) else (callees or [])
+            if not isinstance(callees, list):
+                raise InputError(f"dependency graph: callees of {str(caller)[:40]!r} must be a "
+                                 "list of names")
             edges.extend((str(caller), str(c)) for c in callees)
         return edges
     if not isinstance(data, list):
