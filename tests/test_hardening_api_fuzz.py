@@ -1,0 +1,85 @@
+"""Issue 11: the service answers every request generated from its OpenAPI schema (schemathesis)
+and every random ingest body (hypothesis) without a 500, and one bad record cannot break
+``/reliability`` (issue item 3). Bounded examples."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from starlette.testclient import TestClient
+
+from rca.service import ServiceConfig, create_app
+
+_DB = Path(tempfile.mkdtemp(prefix="rca-fuzz-")) / "svc.sqlite3"
+APP = create_app(ServiceConfig(db=str(_DB), scorer="thread", analysis_interval_seconds=0.0))
+schema = schemathesis.openapi.from_asgi("/openapi.json", APP)
+LIMITS = settings(max_examples=25, deadline=None, derandomize=True,
+                  suppress_health_check=list(HealthCheck))
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _runtime():
+    rt = APP.state.runtime
+    rt.start()
+    yield
+    rt.stop()
+
+
+@schema.parametrize()
+@LIMITS
+def test_no_request_from_the_schema_gets_a_500(case):
+    response = case.call()
+    assert response.status_code < 500, (case.method, case.formatted_path, response.text[:300])
+
+
+_SCALAR = (st.none() | st.booleans() | st.integers() | st.text(max_size=12)
+           | st.floats(allow_nan=True, allow_infinity=True)
+           | st.sampled_from([1e30, -1e30, 1e300, 1700000000, 1700000000000, "9999-12-31"]))
+_RECORD = st.dictionaries(st.sampled_from(["message", "msg", "service", "timestamp", "time",
+                                           "level", "severity", "name", "value", "series",
+                                           "ts", "labels", "attributes"]), _SCALAR, max_size=6)
+_BODY = st.one_of(st.lists(_RECORD | _SCALAR, max_size=5), _RECORD, _SCALAR,
+                  st.binary(max_size=200))
+
+
+@LIMITS
+@given(body=_BODY, path=st.sampled_from(["/v1/logs", "/v1/metrics"]),
+       ctype=st.sampled_from(["application/json", "text/plain", "application/x-ndjson", ""]))
+def test_random_ingest_bodies_never_get_a_500_nor_break_reads(body, path, ctype):
+    data = body if isinstance(body, bytes) else json.dumps(body).encode()
+    with TestClient(APP) as c:
+        r = c.post(path, content=data, headers={"content-type": ctype})
+        assert r.status_code < 500, r.text[:300]
+        for read in ("/reliability", "/v1/incidents", "/v1/stats", "/v1/scores", "/healthz"):
+            assert c.get(read).status_code < 500, read
+
+
+@pytest.mark.parametrize("stamp", [1e30, -1e30, "9999-12-31T00:00:00Z", 1e300])
+def test_one_record_with_a_huge_timestamp_cannot_break_reliability(tmp_path, stamp):
+    import time
+
+    cfg = ServiceConfig(db=str(tmp_path / "s.sqlite3"), analysis_interval_seconds=0.0)
+    for _ in range(2):  # and still after a restart
+        app = create_app(cfg)
+        with TestClient(app) as c:
+            r = c.post("/v1/logs", json=[{"message": "x", "service": "e", "timestamp": stamp},
+                                         {"message": "ok", "service": "e"}])
+            assert r.status_code == 202, r.text
+            body = r.json()
+            assert body["accepted"] == 1 and body["rejected"] == 1
+            assert "record 1: timestamp" in body["reasons"][0]
+            r = c.post("/v1/logs", json=[{"message": "x", "service": "e", "timestamp": stamp}])
+            assert r.status_code == 400 and "outside" not in r.text and "timestamp" in r.text
+            deadline = time.monotonic() + 20
+            while time.monotonic() < deadline:  # let the scorer take the batch in
+                st = c.get("/v1/stats").json()
+                if st["scored"] == st["stored"]:
+                    break
+                time.sleep(0.1)
+            assert c.get("/reliability").status_code == 200
