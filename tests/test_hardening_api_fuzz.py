@@ -83,3 +83,26 @@ def test_one_record_with_a_huge_timestamp_cannot_break_reliability(tmp_path, sta
                     break
                 time.sleep(0.1)
             assert c.get("/reliability").status_code == 200
+
+
+def test_lines_and_records_per_request_are_bounded(tmp_path):
+    cfg = ServiceConfig(db=str(tmp_path / "s.sqlite3"), max_request_events=100)
+    with TestClient(create_app(cfg)) as c:
+        r = c.post("/v1/logs", content=b"a\n" * 100, headers={"content-type": "text/plain"})
+        assert r.status_code == 413 and "more than 100 lines" in r.text
+        r = c.post("/v1/logs", json=[{"message": "m"}] * 101)  # one line, 101 records
+        assert r.status_code == 413 and "more than 100 records" in r.text
+        r = c.post("/v1/logs", content=b"a\n" * 99, headers={"content-type": "text/plain"})
+        assert r.status_code == 202 and r.json()["accepted"] == 99
+
+
+def test_big_bodies_are_validated_off_the_event_loop(tmp_path):
+    from rca.service import runtime
+
+    line = json.dumps({"message": "GET /x 200 " + "y" * 100, "service": "web"})
+    body = ("\n".join([line] * 9000) + "\n").encode()
+    assert len(body) >= runtime.BIG_BODY
+    with TestClient(create_app(ServiceConfig(db=str(tmp_path / "s.sqlite3")))) as c:
+        r = c.post("/v1/logs", content=body, headers={"content-type": "application/x-ndjson"})
+        assert r.status_code == 202 and r.json()["accepted"] == 9000
+    assert runtime._POOL is not None  # the spawned validation process did the parsing
