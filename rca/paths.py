@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import os
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Iterable, Iterator, Optional
 
 
 def data_dir() -> Path:
@@ -136,3 +136,18 @@ def atomic_output(path, mode: int | None = None) -> Iterator[Path]:
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+@contextmanager
+def outputs(specs: Iterable[tuple[Optional[Path], str, str]], inputs: Iterable = (),
+            force: bool = False) -> Iterator[list[Optional[Path]]]:
+    """Check every output ``(path, kind, option)`` with :func:`check_output` before
+    any work, then yield temporary paths to write to: each is renamed over its output when the
+    block succeeds, deleted when it fails. A ``None`` path stays ``None``."""
+    specs, inputs = list(specs), [i for i in inputs if i is not None]
+    for path, kind, option in specs:
+        if path is not None:
+            check_output(path, inputs, kind=kind, force=force, option=option)
+    with ExitStack() as stack:
+        yield [None if path is None else stack.enter_context(atomic_output(path))
+               for path, _, _ in specs]

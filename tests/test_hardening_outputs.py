@@ -58,7 +58,7 @@ def test_other_kind_needs_force_and_csv_is_replaced(run_cli, log, tmp_path):
     code, _, err = run_cli("parse", str(log), "--out", str(other))
     assert code == 2 and "--force" in err and other.read_text() == "my notes\n"
     code, _, _ = run_cli("parse", str(log), "--out", str(other), "--force")
-    assert code == 0 and other.read_text().startswith("source,line")
+    assert code == 0 and other.read_text().lstrip("\"").startswith("source")
     csv_out = tmp_path / "events.csv"
     csv_out.write_text("old\n")
     assert run_cli("parse", str(log), "--out", str(csv_out))[0] == 0
@@ -153,3 +153,21 @@ def test_non_json_watch_state_is_an_error(tmp_path):
     with pytest.raises(InputError, match="not a JSON offsets file"):
         Offsets(state)
     assert state.read_text() == "line one of a log\n"
+
+
+def test_console_fast_path_never_overwrites_an_input(log, tmp_path, monkeypatch, capsys):
+    """`rca parse a.log --out a.log` from a script takes the fast path (rca.cli.quick): it
+    must refuse too (the app then reports the one-line error)."""
+    from rca.cli import quick
+
+    monkeypatch.setattr("sys.stderr.isatty", lambda: False)
+    assert quick._batch_parse(["parse", str(log), "--out", str(log)]) is None
+    assert quick._batch_parse(["parse", str(log), "--out", str(tmp_path / "x.csv"),
+                               "--templates", str(log)]) is None
+    assert log.read_text() == LOG and not (tmp_path / "x.csv").exists()
+    other = tmp_path / "notes.txt"
+    other.write_text("mine\n")
+    assert quick._batch_parse(["parse", str(log), "--out", str(other)]) is None
+    assert other.read_text() == "mine\n"
+    assert quick._batch_parse(["parse", str(log), "--out", str(other), "--force"]) == 0
+    assert other.read_text().lstrip("\"").startswith("source")

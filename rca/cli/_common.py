@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import functools
 import sys
-from contextlib import ExitStack, contextmanager
 from enum import IntEnum
-from pathlib import Path
-from typing import Callable, Iterable, Iterator, Optional, TypeVar
+from typing import Callable, TypeVar
 
 import typer
 from rich.console import Console
 
 from rca.errors import RcaError
-from rca.paths import atomic_output, check_output
+from rca.paths import outputs  # noqa: F401 - the output helper every command uses
 
 F = TypeVar("F", bound=Callable)
 
@@ -63,18 +61,3 @@ def show_progress() -> bool:
 
 #: The ``--force`` option of every command that writes files.
 FORCE_HELP = "Replace an existing output file of another kind (never one of the inputs)."
-
-
-@contextmanager
-def outputs(specs: Iterable[tuple[Optional[Path], str, str]], inputs: Iterable = (),
-            force: bool = False) -> Iterator[list[Optional[Path]]]:
-    """Check every output ``(path, kind, option)`` with :func:`rca.paths.check_output` before
-    any work, then yield temporary paths to write to: each is renamed over its output when the
-    block succeeds, deleted when it fails. A ``None`` path stays ``None``."""
-    specs, inputs = list(specs), [i for i in inputs if i is not None]
-    for path, kind, option in specs:
-        if path is not None:
-            check_output(path, inputs, kind=kind, force=force, option=option)
-    with ExitStack() as stack:
-        yield [None if path is None else stack.enter_context(atomic_output(path))
-               for path, _, _ in specs]

@@ -23,7 +23,8 @@ FAMILIES = ("auto", "json", "logfmt", "syslog", "text")
 OPTIONS = (("--log-format", str, None), ("--format", str, "auto"), ("--out", str, None),
            ("--templates", str, None), ("--state", str, None), ("--service", str, None),
            ("--year", int, None), ("--tz", str, "UTC"), ("--top", int, 20),
-           ("--workers", int, None), ("--scheduler", str, None), ("--partition-size", str, "16MB"))
+           ("--workers", int, None), ("--scheduler", str, None), ("--partition-size", str, "16MB"),
+           ("--force", bool, False))
 
 
 def run() -> None:
@@ -47,6 +48,9 @@ def _batch_parse(argv: list[str]) -> int | None:
                                  allow_abbrev=False)
     ap.add_argument("logs", nargs="*", type=Path)
     for flag, type_, default in OPTIONS:
+        if type_ is bool:
+            ap.add_argument(flag, action="store_true")
+            continue
         ap.add_argument(flag, type=type_, default=default,
                         dest="fmt" if flag == "--format" else None)
     try:
@@ -58,15 +62,25 @@ def _batch_parse(argv: list[str]) -> int | None:
         return None
     from rca.api.parsing import parse_to_files
     from rca.errors import RcaError
+    from rca.paths import check_output, outputs
 
-    try:
-        result = parse_to_files(args.logs, out=args.out, templates_out=args.templates,
-                                state=args.state, service=args.service, year=args.year,
-                                tz=args.tz, log_format=args.log_format or (
-                                    None if args.fmt == "auto" else args.fmt),
-                                workers=args.workers, scheduler=args.scheduler,
-                                partition_bytes=args.partition_size
-                                if args.workers or args.scheduler else None)
+    distributed = bool(args.workers or args.scheduler)  # the engine writes --out itself
+    try:  # the same output checks and atomic writes as the app (rca.paths)
+        if args.state is not None:
+            check_output(args.state, args.logs, kind="json", option="--state")
+        if distributed:
+            kind = "csv" if str(args.out).lower().endswith(".csv") else "folder"
+            check_output(args.out, args.logs, kind=kind, force=args.force)
+        with outputs([(None if distributed else Path(args.out), "csv", "--out"),
+                      (args.templates and Path(args.templates), "csv", "--templates")],
+                     args.logs, args.force) as (out, templates):
+            result = parse_to_files(args.logs, out=args.out if distributed else out,
+                                    templates_out=templates, state=args.state,
+                                    service=args.service, year=args.year, tz=args.tz,
+                                    log_format=args.log_format or (
+                                        None if args.fmt == "auto" else args.fmt),
+                                    workers=args.workers, scheduler=args.scheduler,
+                                    partition_bytes=args.partition_size if distributed else None)
     except (RcaError, OSError):
         return None  # the app runs it again and reports the error in its usual words
     except KeyboardInterrupt:
