@@ -69,6 +69,28 @@ def validate(kind: str, body: bytes, ctype: str, service: str | None,
     return n, truncated, rejected
 
 
+#: Bodies at least this big are validated in a separate process (the GIL stays free for the
+#: event loop, so /healthz answers during a flood of 8-MB bodies); at most two at once.
+BIG_BODY = 1 << 20
+_PARSE_SLOTS = threading.BoundedSemaphore(2)
+_POOL = None
+
+
+def _parse_pool():
+    """One spawned process that validates big bodies (created on first use)."""
+    global _POOL
+    if _POOL is None:
+        from concurrent.futures import ProcessPoolExecutor
+
+        _POOL = ProcessPoolExecutor(max_workers=1, mp_context=mp.get_context("spawn"))
+    return _POOL
+
+
+def _bounded_validate(*args) -> tuple[int, int, int]:
+    with _PARSE_SLOTS:  # bounds the memory and CPU of parsing in one process
+        return validate(*args)
+
+
 class ServiceRuntime:
     """Ingest, scoring and read-side state of one running service."""
 
@@ -167,9 +189,21 @@ class ServiceRuntime:
             raise Rejected(400, "empty body")
         if idem is not None and not 0 < len(idem) <= MAX_IDEMPOTENCY_KEY:
             raise Rejected(400, f"Idempotency-Key must be 1..{MAX_IDEMPOTENCY_KEY} characters")
-        try:
-            n, truncated, rejected = validate(kind, body, ctype, service,
-                                              self.config.max_line_bytes)
+        limit = self.config.max_request_events
+        if body.count(b"\n") >= limit:  # counted in C, before any parsing
+            self.metrics.reject("request", "too_many_lines")
+            raise Rejected(413, f"more than {limit} lines in one request; send smaller batches")
+        args = (kind, body, ctype, service, self.config.max_line_bytes)
+        try:  # never on the event loop: a thread, or a spawned process for big bodies
+            if len(body) < BIG_BODY:
+                n, truncated, rejected = await asyncio.to_thread(_bounded_validate, *args)
+            else:
+                n, truncated, rejected = await asyncio.get_running_loop().run_in_executor(
+                    _parse_pool(), _bounded_validate, *args)
+            if n > limit:
+                self.metrics.reject("request", "too_many_lines")
+                raise Rejected(413, f"more than {limit} records in one request; send smaller "
+                               "batches")
         except InputError as exc:
             self.metrics.reject(kind, "invalid")
             raise Rejected(400, str(exc)) from None
