@@ -25,9 +25,10 @@ from rca.api.metrics import (forecast_metrics, load_metrics, prometheus_query, p
 from rca.api.models import predict_failures, predict_to_csv, train_model
 from rca.api.parsing import (ParseResult, events_frame, parse_events, parse_to_files,
                              syslog_framer)
-from rca.api.service import local_monitor, serve, service_app, service_config, watch
+from rca.api.service import (load_yaml, local_monitor, serve, service_app, service_config,
+                              watch)
 
-__all__ = ["REMOTE_WRITE_TYPE", "alarm_rule", "analysis_to_dict", "analysis_to_html", "analyze",
+__all__ = ["REMOTE_WRITE_TYPE", "load_yaml", "alarm_rule", "analysis_to_dict", "analysis_to_html", "analyze",
            "analyze_records", "check_model", "count_log_body", "count_metric_body",
            "count_otlp_body", "events_frame", "forecast_metrics", "forecast_points", "get_fix",
            "incident_id", "infer_dependencies", "list_fixes", "list_scenarios", "load_fix_library",

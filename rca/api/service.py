@@ -48,3 +48,11 @@ def local_monitor(db, **settings):
     from rca.service.local import LocalMonitor
 
     return LocalMonitor(db, **settings)
+
+
+def load_yaml(text, where):
+    """Parse YAML a user wrote (no aliases, bounded size and depth; one-line ``ConfigError``):
+    :func:`rca.ingest.safe_yaml.load_yaml`."""
+    from rca.ingest.safe_yaml import load_yaml as _load
+
+    return _load(text, where)

@@ -157,9 +157,7 @@ def _read_file(p: Path) -> dict[str, Any]:
         except json.JSONDecodeError as exc:
             raise ConfigError(f"config {p} is not valid JSON: {exc}") from None
     else:
-        from rca.ingest.safe_yaml import load_yaml
-
-        loaded = load_yaml(text, f"config {p}")  # no aliases, bounded size
+        loaded = api.load_yaml(text, f"config {p}")  # no aliases, bounded size
     if loaded is None:
         return {}
     if not isinstance(loaded, dict):
