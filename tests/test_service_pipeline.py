@@ -74,7 +74,7 @@ def test_file_reader_and_http_ingest_give_identical_records(tmp_path):
 
 def test_read_endpoints_need_the_token_off_loopback(tmp_path, monkeypatch):
     monkeypatch.delenv("RCA_TOKEN", raising=False)
-    app = create_app(ServiceConfig(host="0.0.0.0", token="s3cret", db=str(tmp_path / "s.db")))
+    app = create_app(ServiceConfig(host="0.0.0.0", token="s3cret-0123456789abcdef", db=str(tmp_path / "s.db")))
 
     async def go():
         async with client(app) as c:
@@ -82,7 +82,7 @@ def test_read_endpoints_need_the_token_off_loopback(tmp_path, monkeypatch):
                 r = await c.get(path)
                 assert r.status_code == 401, path
                 assert r.headers["www-authenticate"] == "Bearer"
-            ok = {"Authorization": "Bearer s3cret"}
+            ok = {"Authorization": "Bearer s3cret-0123456789abcdef"}
             for path in ("/reliability", "/v1/incidents", "/v1/scores"):
                 assert (await c.get(path, headers=ok)).status_code == 200, path
             assert (await c.get("/healthz")).status_code == 200
