@@ -137,7 +137,7 @@ def test_bad_partition_size_is_a_config_error():
     ('kind = "dask"\nworkers = 0', "workers must be at least 1"),
     ('kind = "dask"\nworkers = 2\nscheduler = "tcp://h:8786"', "not both"),
     ('kind = "local"\nworkers = 2', "need engine kind 'dask'"),
-    ('kind = "spark"', "engine.kind = 'spark' is not one of local, dask"),
+    ('kind = "spark"', "engine.kind: Input should be 'local' or 'dask'"),
     ('kind = "dask"\nscheduler = "not an address"', "is not like tcp://host:8786"),
     ('kind = "dask"\nworkers = 2\npartition_size = "huge"', "not like 32MB"),
     ('kind = "dask"\nthreads = 2', "unknown key 'engine.threads'"),

@@ -100,8 +100,8 @@ def parse(
     try:
         distributed = bool(workers or scheduler)  # the engine may write a folder of parts
         if distributed and out is not None:  # checked here, written by the engine itself
-            kind = "csv" if out.suffix.lower() == ".csv" else "folder"
-            check_output(out, logs, kind=kind, force=force)
+            if out.suffix.lower() == ".csv":  # a folder of parts: the engine checks it
+                check_output(out, logs, kind="csv", force=force)
         with outputs([(None if distributed else out, "csv", "--out"),
                       (templates, "csv", "--templates")], logs, force) as tmps:
             out_tmp = out if distributed else tmps[0]

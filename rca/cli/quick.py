@@ -69,8 +69,8 @@ def _batch_parse(argv: list[str]) -> int | None:
         if args.state is not None:
             check_output(args.state, args.logs, kind="json", option="--state")
         if distributed:
-            kind = "csv" if str(args.out).lower().endswith(".csv") else "folder"
-            check_output(args.out, args.logs, kind=kind, force=args.force)
+            if str(args.out).lower().endswith(".csv"):  # a folder of parts: the engine checks
+                check_output(args.out, args.logs, kind="csv", force=args.force)
         with outputs([(None if distributed else Path(args.out), "csv", "--out"),
                       (args.templates and Path(args.templates), "csv", "--templates")],
                      args.logs, args.force) as (out, templates):
