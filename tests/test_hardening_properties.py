@@ -73,7 +73,8 @@ def test_log_readers_raise_only_own_errors(log_format, data):
 def test_metric_loaders_raise_only_own_errors(data):
     import numpy as np
 
-    from rca.ingest.metrics import MetricStats, read_metric_table, read_metrics
+    from rca.ingest.metric_table import read_metric_table
+    from rca.ingest.metrics import MetricStats, read_metrics
 
     for suffix in ("csv", "json", "prom"):
         path = _file(f"m.{suffix}", data)

@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 
 from rca.errors import InputError
-from rca.ingest.metrics import MetricStats, read_metric_table, read_metrics, to_wide
+from rca.ingest.metric_table import read_metric_table
+from rca.ingest.metrics import MetricStats, read_metrics, to_wide
 
 
 def test_wide_csv_with_unsorted_duplicate_nan_and_text_cells(tmp_path):

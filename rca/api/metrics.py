@@ -24,13 +24,13 @@ def score_metrics(path, time_col=None, detector=None, threshold=None, state=None
     numeric column per series). Returns ``(frame, info)``: the input rows in input order with
     ``anomaly_score`` (0..1) and ``alarm`` (0/1) appended; ``info`` holds the detector name,
     threshold, series and read counts. ``state`` is a JSON file: loaded if present (novelty
-    detector), written after scoring. ``table`` (a :class:`rca.ingest.metrics.MetricTable`,
+    detector), written after scoring. ``table`` (a :class:`rca.ingest.metric_table.MetricTable`,
     e.g. from :func:`prometheus_table`) is scored instead of reading ``path``."""
     import numpy as np
 
     from rca.detect.alarms import AlarmRule
     from rca.detect.online import DEFAULT_DETECTOR, get_spec, score_frame
-    from rca.ingest.metrics import read_metric_table
+    from rca.ingest.metric_table import read_metric_table
 
     from rca.errors import InputError
     from rca.paths import atomic_output

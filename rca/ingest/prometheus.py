@@ -21,7 +21,8 @@ import numpy as np
 import pandas as pd
 
 from rca.errors import InputError
-from rca.ingest.metrics import MetricStats, MetricTable, read_query_range, series_name, to_wide
+from rca.ingest.metric_table import MetricTable
+from rca.ingest.metrics import MetricStats, read_query_range, series_name, to_wide
 
 
 @dataclass(frozen=True)
