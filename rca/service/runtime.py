@@ -82,7 +82,10 @@ def _parse_pool():
     if _POOL is None:
         from concurrent.futures import ProcessPoolExecutor
 
+        import atexit
+
         _POOL = ProcessPoolExecutor(max_workers=1, mp_context=mp.get_context("spawn"))
+        atexit.register(_POOL.shutdown, wait=True, cancel_futures=True)
     return _POOL
 
 
