@@ -12,21 +12,20 @@ what it needs when called, so the CLI starts fast.
 
 from __future__ import annotations
 
-from rca.api.fixes import get_fix, list_fixes, load_fix_library, record_feedback, suggest_fixes
-from rca.api.incidents import (analysis_to_dict, analysis_to_html, analyze, list_scenarios,
-                               simulate)
-from rca.api.live import (REMOTE_WRITE_TYPE, alarm_rule, analyze_records, check_model,
-                          count_log_body, count_metric_body, count_otlp_body, forecast_points,
-                          incident_id, infer_dependencies, log_window_scorer, metric_thresholds,
-                          online_detector, open_body, otlp_response, over_threshold,
-                          read_log_body, read_metric_body, silence_detector, template_miner)
-from rca.api.metrics import (forecast_metrics, load_metrics, prometheus_query, prometheus_table,
-                             score_metrics)
-from rca.api.models import predict_failures, predict_to_csv, train_model
-from rca.api.parsing import (ParseResult, events_frame, parse_events, parse_to_files,
-                             syslog_framer)
-from rca.api.service import (load_yaml, local_monitor, serve, service_app, service_config,
-                              watch)
+_HOME = {  # public name -> the submodule of rca.api that defines it
+    **dict.fromkeys(('get_fix', 'list_fixes', 'load_fix_library', 'record_feedback', 'suggest_fixes'), 'fixes'),
+    **dict.fromkeys(('analysis_to_dict', 'analysis_to_html', 'analyze', 'list_scenarios', 'simulate'), 'incidents'),
+    **dict.fromkeys(('REMOTE_WRITE_TYPE', 'alarm_rule', 'analyze_records', 'check_model',
+                     'count_log_body', 'count_metric_body', 'count_otlp_body', 'forecast_points',
+                     'incident_id', 'infer_dependencies', 'log_window_scorer', 'metric_thresholds',
+                     'online_detector', 'open_body', 'otlp_response', 'over_threshold', 'read_log_body',
+                     'read_metric_body', 'silence_detector', 'template_miner'), 'live'),
+    **dict.fromkeys(('forecast_metrics', 'load_metrics', 'prometheus_query', 'prometheus_table',
+                     'score_metrics'), 'metrics'),
+    **dict.fromkeys(('predict_failures', 'predict_to_csv', 'train_model'), 'models'),
+    **dict.fromkeys(('ParseResult', 'events_frame', 'parse_events', 'parse_to_files', 'syslog_framer'), 'parsing'),
+    **dict.fromkeys(('load_yaml', 'local_monitor', 'serve', 'service_app', 'service_config', 'watch'), 'service'),
+}
 
 __all__ = ["REMOTE_WRITE_TYPE", "load_yaml", "alarm_rule", "analysis_to_dict", "analysis_to_html", "analyze",
            "analyze_records", "check_model", "count_log_body", "count_metric_body",
@@ -42,10 +41,22 @@ __all__ = ["REMOTE_WRITE_TYPE", "load_yaml", "alarm_rule", "analysis_to_dict", "
 
 
 def __getattr__(name: str):
-    """``rca.api.EVENT_COLUMNS``: the events-frame columns (:mod:`rca.features.events`),
-    looked up on use so that importing the facade does not import pandas."""
+    """Each public name is imported from its submodule on first use (PEP 562), so that
+    ``import rca.api`` (and a front that needs one capability) loads no other capability's
+    stages; ``rca.api.EVENT_COLUMNS`` is the events-frame columns (:mod:`rca.features.events`)."""
+    home = _HOME.get(name)
+    if home is not None:
+        import importlib
+
+        value = getattr(importlib.import_module(f"rca.api.{home}"), name)
+        globals()[name] = value
+        return value
     if name == "EVENT_COLUMNS":
         from rca.features.events import EVENT_COLUMNS
 
         return EVENT_COLUMNS
     raise AttributeError(f"module 'rca.api' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
