@@ -11,36 +11,21 @@ from typing import List, Optional
 
 import typer
 
-from rca.cli._common import fail, handle_errors, out_console, ExitCode
+from rca.cli._common import ExitCode, fail, handle_errors, out_console
 
 
-def _thresholds(items: list[str] | None, config: Path | None) -> dict[str, float]:
-    table: dict[str, float] = {}
-    if config is not None:
-        import tomllib
+def _thresholds(items: list[str] | None, config: Path | None) -> dict[str, str | float]:
+    """Overrides by kind: the service config's ``thresholds`` (YAML/JSON, read by the service's
+    own loader), then ``--threshold KIND=VALUE``; values are checked by the kinds table."""
+    from rca import api
 
-        try:
-            doc = tomllib.loads(config.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-            fail(f"{config}: cannot read thresholds: {exc}", ExitCode.CONFIG)
-        for key, value in (doc.get("thresholds") or {}).items():
-            table[str(key)] = _number(key, value)
+    table: dict[str, str | float] = dict(api.service_config(config).thresholds) if config else {}
     for item in items or []:
         key, sep, value = item.partition("=")
         if not sep or not key.strip():
             fail(f"--threshold {item!r}: use KIND=VALUE, e.g. memory=0.9", ExitCode.CONFIG)
-        table[key.strip()] = _number(key, value)
+        table[key.strip()] = value
     return table
-
-
-def _number(key: str, value: object) -> float:
-    try:
-        number = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        number = float("nan")
-    if number != number or number in (float("inf"), float("-inf")) or isinstance(value, bool):
-        fail(f"threshold {key!r} must be a finite number, got {value!r}", ExitCode.CONFIG)
-    return number
 
 
 def _iso(epoch: float | None) -> str:
@@ -65,7 +50,7 @@ def register(app: typer.Typer) -> None:
     def forecast(
         metrics: Path = typer.Argument(..., help="Metrics CSV (wide `time` + `<service>_<metric>` columns, or long form) or Prometheus text."),
         threshold: Optional[List[str]] = typer.Option(None, "--threshold", "-t", help="KIND=VALUE, overrides a default threshold (repeatable): memory=0.9, cpu=0.8, latency=500."),
-        config: Optional[Path] = typer.Option(None, "--config", help="TOML file with a [thresholds] table (the service config works)."),
+        config: Optional[Path] = typer.Option(None, "--config", help="Service config (YAML/JSON, as for `rca serve`): its `thresholds` are used."),
         time_col: Optional[str] = typer.Option(None, "--time-col", help="Time column (default: 'time' or 'timestamp')."),
         window: int = typer.Option(30, "--window", min=3, help="Fit the trend on the last N samples of each series."),
         horizon: str = typer.Option("24h", "--horizon", help="Ignore crossings further out than this."),

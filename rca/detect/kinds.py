@@ -23,6 +23,8 @@ True
 
 from __future__ import annotations
 
+import math
+
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -110,8 +112,8 @@ def _kind_of(name: str) -> MetricKind | None:
 
 def thresholds(overrides: Mapping[str, float] | None = None) -> dict[str, float]:
     """Thresholds by kind name: the defaults merged with ``overrides``, whose keys may be any
-    name of a kind (``memoryUsage``, ``mem``, ``response_time_ms``). An unknown key or a
-    non-numeric value raises :class:`rca.errors.ConfigError`."""
+    name of a kind (``memoryUsage``, ``mem``, ``response_time_ms``). An unknown key or a value
+    that is not a finite number raises :class:`rca.errors.ConfigError`."""
     table = dict(DEFAULT_THRESHOLDS)
     for key, value in (overrides or {}).items():
         kind = kind_of(str(key))
@@ -119,9 +121,13 @@ def thresholds(overrides: Mapping[str, float] | None = None) -> dict[str, float]
             raise ConfigError(f"unknown metric kind {key!r} in thresholds "
                               f"(known: {', '.join(BY_NAME)})")
         try:
-            table[kind.name] = float(value)
+            number = float(value)  # type: ignore[arg-type]
         except (TypeError, ValueError):
-            raise ConfigError(f"threshold {key!r} must be a number, got {value!r}") from None
+            number = math.nan
+        if isinstance(value, bool) or not math.isfinite(number):
+            raise ConfigError(f"threshold {key!r} must be a number, got {value!r} "
+                              "(thresholds are finite numbers)")
+        table[kind.name] = number
     return table
 
 
