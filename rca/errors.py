@@ -28,6 +28,16 @@ class ConfigError(RcaError):
     exit_code = 3
 
 
+def as_field_error(check, value):
+    """``check(value)`` inside a pydantic validator: its :class:`ConfigError` becomes the
+    ``ValueError`` pydantic reports against the field (so the one-line config error names it).
+    Returns what ``check`` returns."""
+    try:
+        return check(value)
+    except ConfigError as exc:
+        raise ValueError(str(exc)) from None
+
+
 class ModelError(RcaError):
     """A model folder is unusable: checksum mismatch, newer format, missing artifact."""
 

@@ -51,14 +51,22 @@ class Forecast:
     stale: bool = False
 
 
-def _human(seconds: float) -> str:
-    if seconds < 90:
-        return f"{seconds:.0f} seconds"
-    if seconds < 90 * 60:
-        return f"{seconds / 60:.0f} minutes"
-    if seconds < 36 * 3600:
-        return f"{seconds / 3600:.1f} hours"
-    return f"{seconds / 86400:.1f} days"
+#: (below this many seconds, unit size, unit name, abbreviation, number format)
+_DURATION_STEPS = ((90, 1, "seconds", "s", ".0f"), (90 * 60, 60, "minutes", "m", ".0f"),
+                   (36 * 3600, 3600, "hours", "h", ".1f"), (math.inf, 86400, "days", "d", ".1f"))
+
+
+def human_duration(seconds: float, short: bool = False) -> str:
+    """``'21 minutes'``, or ``'21m'`` when ``short`` (for tables).
+
+    >>> human_duration(1260), human_duration(1260, short=True), human_duration(7200)
+    ('21 minutes', '21m', '2.0 hours')
+    """
+    for limit, size, name, abbr, fmt in _DURATION_STEPS:
+        if seconds < limit:
+            break
+    value = format(seconds / size, fmt)
+    return f"{value}{abbr}" if short else f"{value} {name}"
 
 
 def _norm_sf(z: float) -> float:
@@ -115,12 +123,12 @@ def time_to_threshold(times, values, threshold: float, series: str = "series",
     eta = gap / slope
     if horizon is not None and eta > horizon:
         return Forecast(series, now_v, threshold, slope, None,
-                        f"{series} does not reach {threshold:g} within {_human(horizon)}",
+                        f"{series} does not reach {threshold:g} within {human_duration(horizon)}",
                         lo, hi, risk, **base)
-    band = "" if lo is None or _human(lo) == _human(hi or lo) else (
-        f", between {_human(lo)} and {_human(hi)}" if hi is not None else f", at least {_human(lo)}")
+    band = "" if lo is None or human_duration(lo) == human_duration(hi or lo) else (
+        f", between {human_duration(lo)} and {human_duration(hi)}" if hi is not None else f", at least {human_duration(lo)}")
     return Forecast(series, now_v, threshold, slope, eta,
-                    f"{series} reaches {threshold:g} in about {_human(eta)}{band} (now {now_v:.3g})",
+                    f"{series} reaches {threshold:g} in about {human_duration(eta)}{band} (now {now_v:.3g})",
                     lo, hi, risk, **base)
 
 
@@ -169,5 +177,5 @@ def _with_staleness(f: Forecast, seen: np.ndarray, end: float,
         limit = 5.0 * float(np.median(steps)) if steps.size else float("inf")
     if end - float(seen[-1]) > limit:
         return replace(f, stale=True, message=f"{f.series}: no sample for "
-                       f"{_human(end - float(seen[-1]))} (stale); {f.message}")
+                       f"{human_duration(end - float(seen[-1]))} (stale); {f.message}")
     return f

@@ -21,6 +21,17 @@ from rca.fixes.signature import check_status_codes, normalize_metric_hint
 StrList = list[str | int]
 
 
+
+def _each(values, normalize, problem: str) -> list:
+    """Each value through ``normalize`` (None means invalid: ``problem`` names the value)."""
+    out = []
+    for value in values:
+        norm = normalize(str(value))
+        if norm is None:
+            raise ValueError(problem.format(value))
+        out.append(norm)
+    return out
+
 class SignatureSpec(BaseModel):
     """``signature:`` of an entry, as written in YAML."""
 
@@ -56,24 +67,12 @@ class SignatureSpec(BaseModel):
     def _log_levels(cls, v):
         from rca.ingest.levels import normalize_level
 
-        out = []
-        for value in v:
-            level = normalize_level(str(value))
-            if level is None:
-                raise ValueError(f"{value!r} is not a log level")
-            out.append(level)
-        return out
+        return _each(v, normalize_level, "{!r} is not a log level")
 
     @field_validator("metrics")
     @classmethod
     def _metric_hints(cls, v):
-        out = []
-        for hint in v:
-            norm = normalize_metric_hint(str(hint))
-            if norm is None:
-                raise ValueError(f"metric hint {hint!r} is not '<kind> <up|down>'")
-            out.append(norm)
-        return out
+        return _each(v, normalize_metric_hint, "metric hint {!r} is not '<kind> <up|down>'")
 
     @model_validator(mode="after")
     def _something(self):

@@ -6,17 +6,11 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from rca.detect.forecast import human_duration
+
 
 def _dur(seconds: float | None) -> str:
-    if seconds is None:
-        return "-"
-    if seconds < 90:
-        return f"{seconds:.0f}s"
-    if seconds < 90 * 60:
-        return f"{seconds / 60:.0f}m"
-    if seconds < 36 * 3600:
-        return f"{seconds / 3600:.1f}h"
-    return f"{seconds / 86400:.1f}d"
+    return "-" if seconds is None else human_duration(seconds, short=True)
 
 
 def render_forecasts(rows: list[dict], console: Console) -> None:

@@ -14,7 +14,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from rca import api
-from rca.errors import ConfigError, describe_validation_error
+from rca.errors import ConfigError, as_field_error, describe_validation_error
 from rca.service.prometheus_pull import PrometheusPull
 from rca.paths import data_dir
 
@@ -85,19 +85,13 @@ class ServiceConfig(BaseModel):
     def _merge_thresholds(cls, v: Any) -> Any:
         if v is not None and not isinstance(v, dict):
             return v
-        try:
-            return api.metric_thresholds(v)
-        except ConfigError as exc:
-            raise ValueError(str(exc)) from None
+        return as_field_error(api.metric_thresholds, v)
 
     @field_validator("token")
     @classmethod
     def _token(cls, value: str | None) -> str | None:
         if value is not None:
-            try:
-                check_token(value)
-            except ConfigError as exc:
-                raise ValueError(str(exc)) from None
+            as_field_error(check_token, value)
         return value
 
     @classmethod

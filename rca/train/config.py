@@ -25,7 +25,7 @@ from typing import Any, Literal, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from rca.errors import ConfigError, describe_validation_error
+from rca.errors import ConfigError, as_field_error, describe_validation_error
 
 SUPERVISED = ("forest", "gbdt", "logreg")
 UNSUPERVISED = ("pca", "invariants", "rare", "iforest", "ngram", "sequence")
@@ -149,10 +149,7 @@ class OutputSection(_Section):
     @classmethod
     def _version(cls, value: Optional[str]) -> Optional[str]:
         if value is not None:
-            try:
-                check_version(value)
-            except ConfigError as exc:
-                raise ValueError(str(exc)) from None
+            as_field_error(check_version, value)
         return value
 
 
