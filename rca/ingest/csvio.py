@@ -23,21 +23,23 @@ import pandas as pd
 from rca.errors import InputError
 
 
-def read_csv_text(path: str | Path) -> pd.DataFrame:
-    """Every cell as a string (empty cells stay ``""``), in file order. Raises
+def read_csv_text(path: str | Path, keep_default_na: bool = False) -> pd.DataFrame:
+    """Every cell as a string, in file order: empty cells stay ``""``, or, with
+    ``keep_default_na``, pandas' usual missing-value words become NaN. Raises
     :class:`InputError` for an empty or unreadable file."""
     path = Path(path)
+    if not keep_default_na:  # the common, large case (``rca score``): Arrow first
+        try:
+            return pd.read_csv(path, dtype=str, keep_default_na=False, engine="pyarrow")
+        except pd.errors.EmptyDataError as exc:
+            raise InputError(f"{path}: empty file") from exc
+        except Exception:  # noqa: BLE001 - Arrow's errors vary; the C parser says what is wrong
+            pass
     try:
-        return pd.read_csv(path, dtype=str, keep_default_na=False, engine="pyarrow")
+        return pd.read_csv(path, dtype=str, keep_default_na=keep_default_na)
     except pd.errors.EmptyDataError as exc:
         raise InputError(f"{path}: empty file") from exc
-    except Exception:  # noqa: BLE001 - Arrow's errors vary; the C parser says what is wrong
-        pass
-    try:
-        return pd.read_csv(path, dtype=str, keep_default_na=False)
-    except pd.errors.EmptyDataError as exc:
-        raise InputError(f"{path}: empty file") from exc
-    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+    except ValueError as exc:  # ParserError, UnicodeDecodeError, bad options
         raise InputError(f"{path}: not a readable CSV ({str(exc).splitlines()[0]})") from exc
 
 

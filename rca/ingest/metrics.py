@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from rca.errors import InputError
+from rca.ingest.csvio import read_csv_text
 from rca.ingest.source import check_regular_file
 from rca.ingest.timestamps import MAX_EPOCH_SECONDS, MAX_TIME, MIN_TIME
 
@@ -168,18 +169,8 @@ def wide_to_long(frame: pd.DataFrame, time_col: str, stats: MetricStats | None =
     return finish_long(long.reset_index(drop=True), stats)
 
 
-def _csv(path: Path, keep_default_na: bool) -> pd.DataFrame:
-    """All cells as text; an unreadable file is one :class:`InputError`."""
-    try:
-        return pd.read_csv(path, dtype=str, keep_default_na=keep_default_na)
-    except pd.errors.EmptyDataError:
-        raise InputError(f"{path}: empty file") from None
-    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
-        raise InputError(f"{path}: not a readable CSV ({str(exc).splitlines()[0]})") from None
-
-
 def _read_csv(path: Path, time_col: str | None, stats: MetricStats) -> pd.DataFrame:
-    frame = _csv(path, keep_default_na=True)
+    frame = read_csv_text(path, keep_default_na=True)
     stats.rows += len(frame)
     tcol = find_time_column(frame.columns, time_col)
     if tcol is None:
