@@ -140,3 +140,33 @@ def test_add_many_matches_add_one_by_one():
     codes, ids, texts = batch.add_many(messages)
     assert [ids[c] for c in codes] == expected
     assert batch.sizes == one.sizes and batch.templates == one.templates
+
+
+@pytest.mark.parametrize("background", [True, False])
+def test_event_writer_background_same_bytes_and_errors_surface(tmp_path, background):
+    """The writer thread writes the same file as writing inline, and a failed write (a table
+    whose schema does not fit the file's) is raised to the caller, not lost on the thread."""
+    import pyarrow as pa
+
+    from rca.templates.table import EVENT_COLUMNS, EventWriter
+
+    log = tmp_path / "a.log"
+    log.write_text("".join(f"2024-01-01 00:00:{k % 60:02d} INFO disk {k} full\n"
+                           for k in range(3000)), encoding="utf-8")
+    fmt = "<Date> <Time> <Level> <Content>"
+    api.parse_to_files([log], out=tmp_path / "bg.csv", log_format=fmt)
+    blocks = list(columnar.read_tables([log], fmt))
+    from rca.templates.table import add_templates
+
+    miner = TemplateMiner()
+    with EventWriter(tmp_path / "inline.csv", EVENT_COLUMNS, background=False) as w:
+        for b in blocks:
+            w.write(add_templates(miner, b, EVENT_COLUMNS))
+    assert (tmp_path / "bg.csv").read_bytes() == (tmp_path / "inline.csv").read_bytes()
+    assert (tmp_path / "bg.csv").read_text().count("\n") == 3001
+
+    bad = pa.table({"x": pa.array([1, 2])})
+    w = EventWriter(tmp_path / "bad.csv", EVENT_COLUMNS, background=background)
+    with pytest.raises(Exception):
+        w.write(bad)
+        w.close()

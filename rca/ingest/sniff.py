@@ -6,26 +6,39 @@ that parses the most wins (ties go to the earlier in :data:`FAMILIES`). Nothing 
 
 from __future__ import annotations
 
+from importlib import import_module
+
 from rca.errors import ConfigError
-from rca.ingest.jsonlines import JsonParser
-from rca.ingest.logfmt import LogfmtParser
-from rca.ingest.logformat import LoghubParser
 from rca.ingest.multiline import is_continuation
-from rca.ingest.plaintext import TextParser
-from rca.ingest.syslog import SyslogParser
 from rca.ingest.timestamps import TimeParser
 
-#: Line-format families in sniffing (and tie-breaking) order.
-FAMILIES = {"json": JsonParser, "syslog": SyslogParser, "text": TextParser, "logfmt": LogfmtParser}
+#: Line-format families in sniffing (and tie-breaking) order: name -> "module:ParserClass".
+#: A family's module is imported when a parser of it is first made, so a run with a Loghub
+#: format string never loads the JSON/OTLP, syslog or plain-text parsers (nor compiles their
+#: patterns): a command-line parse of a few MB would spend a good part of its time doing that.
+FAMILIES = {"json": "rca.ingest.jsonlines:JsonParser", "syslog": "rca.ingest.syslog:SyslogParser",
+            "text": "rca.ingest.plaintext:TextParser", "logfmt": "rca.ingest.logfmt:LogfmtParser"}
 SNIFF_LINES = 50
+
+
+def parser_class(name: str) -> type:
+    """The parser class of a family in :data:`FAMILIES` (its module imported on first use).
+
+    >>> parser_class("logfmt").__name__
+    'LogfmtParser'
+    """
+    module, cls = FAMILIES[name].split(":")
+    return getattr(import_module(module), cls)
 
 
 def make_parser(name_or_format: str, times: TimeParser):
     """A parser for a family name (``json``, ``syslog``, ``text``, ``logfmt``) or a Loghub
     format string (anything containing ``<Field>``)."""
     if name_or_format in FAMILIES:
-        return FAMILIES[name_or_format](times)
+        return parser_class(name_or_format)(times)
     if "<" in name_or_format and ">" in name_or_format:
+        from rca.ingest.logformat import LoghubParser
+
         return LoghubParser(name_or_format, times)
     raise ConfigError(f"unknown log format {name_or_format!r}: use auto, "
                       f"{', '.join(FAMILIES)} or a format string like '<Date> <Time> <Level> <Content>'")
@@ -41,8 +54,8 @@ def sniff(lines: list[str], times: TimeParser) -> str:
     """
     sample = [ln for ln in lines if ln.strip() and not is_continuation(ln, False)]
     best, best_score = "raw", 0
-    for name, cls in FAMILIES.items():
-        parser = cls(times)
+    for name in FAMILIES:
+        parser = parser_class(name)(times)
         score = sum(1 for ln in sample if parser.parse(ln) is not None)
         if score > best_score:
             best, best_score = name, score

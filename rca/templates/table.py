@@ -71,18 +71,40 @@ def _uniform(table):
 
 class EventWriter:
     """Write event tables to ``path``: Parquet when it ends in ``.parquet``, else CSV with a
-    header row. Use as a context manager; :meth:`write` takes one table at a time."""
+    header row. Use as a context manager; :meth:`write` takes one table at a time.
 
-    def __init__(self, path: str | Path, columns):
+    With ``background`` (the default) a table is converted and written on a writer thread
+    while the caller reads and templates the next one (pyarrow's encoders and writers release
+    the GIL); at most one table waits, so memory stays bounded, and a write error is raised by
+    the next :meth:`write` or by :meth:`close`."""
+
+    def __init__(self, path: str | Path, columns, background: bool = True):
         self.path = Path(path)
         self.columns = tuple(columns)
         self.parquet = self.path.suffix.lower() == ".parquet"
         self._writer = None
+        self._pool = None
+        if background:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self._pool = ThreadPoolExecutor(1, thread_name_prefix="rca-event-writer")
+        self._pending = None
 
     def __enter__(self) -> "EventWriter":
         return self
 
     def write(self, table) -> None:
+        if self._pool is None:
+            return self._write(table)
+        self._wait()
+        self._pending = self._pool.submit(self._write, table)
+
+    def _wait(self) -> None:
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            pending.result()
+
+    def _write(self, table) -> None:
         table = _uniform(table)
         if self.parquet:
             import pyarrow.parquet as pq
@@ -101,12 +123,17 @@ class EventWriter:
         self._writer.write_table(table)
 
     def close(self) -> None:
+        try:
+            self._wait()
+        finally:
+            if self._pool is not None:
+                self._pool.shutdown()
         if self._writer is None:  # no rows: still a file with the header / schema
             import pyarrow as pa
 
             empty = pa.table({c: pa.nulls(0, pa.string()) for c in self.columns})
             k = self.columns.index("timestamp")
-            self.write(empty.set_column(k, "timestamp", pa.nulls(0, pa.timestamp("us", "UTC"))))
+            self._write(empty.set_column(k, "timestamp", pa.nulls(0, pa.timestamp("us", "UTC"))))
         self._writer.close()
 
     def __exit__(self, *exc) -> None:
