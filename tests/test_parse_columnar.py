@@ -86,6 +86,25 @@ def test_columnar_equals_record_path_on_loghub_samples(bench_data, tmp_path, mon
         assert rows == expected_rows(path, s["log_format"], year=2024), name
 
 
+@pytest.mark.parametrize("block", [columnar.BLOCK, 2048])
+def test_time_fields_apart_switch_plan_and_stay_column_wise(tmp_path, monkeypatch, block):
+    """Time fields that are not next to each other (epoch, date, node, time: the first plan,
+    all three joined, parses none): the block is split again with the plan the record path
+    switches to at its first line, so it stays column-wise, with the record path's rows."""
+    fmt = "<Label> <Timestamp> <Date> <Node> <Time> <Level> <Content>"
+    path = tmp_path / "ras.log"
+    path.write_text("".join(
+        f"- {1117838570 + k} 2005.06.03 R{k % 7:02d}-M1 2005-06-03-15.42.{k % 60:02d}.675872 "
+        f"{'INFO' if k % 9 else 'FATAL'} instruction cache parity error corrected {k}\n"
+        for k in range(400)), encoding="utf-8")
+    monkeypatch.setattr(columnar, "BLOCK", block)
+    blocks = list(columnar.read_tables([path], fmt))
+    assert all(b.shapes is not None for b in blocks)  # column-wise, not record by record
+    rows, _ = written_rows(path, fmt, tmp_path)
+    assert rows == expected_rows(path, fmt)
+    assert rows[0][2] == "2005-06-03T22:42:50+00:00"  # the epoch field: the plan switched to
+
+
 def test_gzip_input_and_parquet_output(tmp_path, monkeypatch):
     monkeypatch.setattr(columnar, "BLOCK", 700)  # column-wise and record blocks mixed
     path = tricky_log(tmp_path)

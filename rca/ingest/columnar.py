@@ -32,7 +32,7 @@ from rca.ingest.timestamps import TimeParser
 
 _SHAPE = bytes.maketrans(b"123456789", b"000000000")  # every digit -> 0
 
-BLOCK = 1 << 20  # bytes read at a time
+BLOCK = 1 << 21  # bytes read at a time (2 MB: fewer per-block calls, memory still flat)
 _SAFE_LEN = 4096  # longer lines take the record path (its regex fallback stops there)
 
 
@@ -107,7 +107,7 @@ _BLANK = 0
 
 
 def _block(data: bytes, lineno: int, last: bool, parser, source, service, default, stats,
-           max_line):
+           max_line, first_plan: bool = True):
     """One block of whole lines -> (Block or None, bytes used, lines used)."""
     import numpy as np
 
@@ -122,6 +122,11 @@ def _block(data: bytes, lineno: int, last: bool, parser, source, service, defaul
     starts[0], starts[1:] = 0, ends[:-1] + 1
     shapes, info = _shapes(buf, starts, parser)
     kind = np.array([i[0] for i in info], np.int8)[shapes]
+    lead = np.flatnonzero(kind)[:1]  # the block's first non-blank line
+    if first_plan and len(lead) and info[shapes[lead[0]]] is _PLAN_ODD \
+            and _replan(parser, buf, starts, ends, int(lead[0])):
+        return _block(data, lineno, last, parser, source, service, default, stats, max_line,
+                      first_plan=False)  # (the record path too uses it from that line on)
     n = len(ends)
     if not last:  # stop before the last record start: what follows may continue it
         begins = np.flatnonzero(kind == START)
@@ -134,14 +139,29 @@ def _block(data: bytes, lineno: int, last: bool, parser, source, service, defaul
     keep = np.flatnonzero((kind == START) & ~slow_line)
     fast = _fast_rows(buf, arr, starts[keep], shapes[keep], info, lineno + keep, parser,
                       source, service, default) if len(keep) else None
-    if fast is None and len(keep):  # a stamp needs another field plan: all exactly
-        slow_line[:] = True
+    if fast is None and len(keep):  # a stamp needs another field plan
+        if first_plan and keep[0] == lead[0] and _replan(parser, buf, starts, ends,
+                                                         int(keep[0])):
+            # the block's first record already needs it: the record path would use it from
+            # there on, so the whole block can be split again with that plan first
+            return _block(data, lineno, last, parser, source, service, default, stats,
+                          max_line, first_plan=False)
+        slow_line[:] = True  # a later record: exactly, record by record
     edges = np.flatnonzero(np.diff(np.concatenate(([0], slow_line.view(np.int8), [0]))))
     slow = [slow_block(data[bounds[a]:bounds[b]], lineno + int(a), parser, source, service,
                         default, stats, max_line)[0] for a, b in zip(edges[::2], edges[1::2])]
     stats.lines += n - int(slow_line.sum())
     stats.records += len(keep) if fast is not None else 0
     return merge(fast if not slow_line.all() else None, slow), used, n
+
+
+def _replan(parser, buf: bytes, starts, ends, row: int) -> bool:
+    """Let the record parser find the time-field plan of line ``row`` (it moves the plan
+    that parses to the front, as it does reading record by record); True if that changed
+    the plan tried first."""
+    plan = parser._plans[0]
+    parser.parse(buf[starts[row]:ends[row]].decode("utf-8").rstrip("\r"))
+    return parser._plans[0] != plan
 
 
 def _shapes(buf: bytes, starts, parser):
@@ -167,6 +187,7 @@ def _shapes(buf: bytes, starts, parser):
     return to_numpy(enc.indices), info
 
 
+_PLAN_ODD = (ODD_LINE, "plan")  # a line the first time-field plan cannot split exactly
 _ODD_PY = re.compile("[\x00-\x08\x0b-\x0c\x0e-\x1f\x7f\x85\xa0\u1680\u2000-\u200a\u2028\u2029"
                      "\u202f\u205f\u3000\ufeff]")
 
@@ -197,7 +218,7 @@ def _shape_info(raw: bytes, parser) -> tuple:
         used = [k for k in parser._plans[0] if m.group(k)]
         for x, y in zip(used, used[1:]):
             if text[m.end(x):m.start(y)] != " ":
-                return (ODD_LINE,)  # joined with one space: only exact when they are
+                return _PLAN_ODD  # joined with one space: only exact when they are
         when = (span(used[0])[0], span(used[-1])[1]) if used else (0, 0)
     c = spans[parser._content] or (0, 0)
     return (START, spans, when, raw[c[0]:c[1]])
