@@ -69,50 +69,57 @@ def _uniform(table):
     return table
 
 
+#: Tables smaller than this are written on the caller's thread.
+_BACKGROUND_ROWS = 16384
+
+
 class EventWriter:
     """Write event tables to ``path``: Parquet when it ends in ``.parquet``, else CSV with a
     header row. Use as a context manager; :meth:`write` takes one table at a time.
 
-    With ``background`` (the default) a table is converted and written on a writer thread
-    while the caller reads and templates the next one (pyarrow's encoders and writers release
-    the GIL); at most one table waits, so memory stays bounded, and a write error is raised by
-    the next :meth:`write` or by :meth:`close`."""
+    With ``background`` (the default) the encoding and writing of a table, pyarrow's C++
+    work that runs without the GIL, happens on a writer thread while the caller reads and
+    templates the next block (tables of :data:`_BACKGROUND_ROWS` rows or more); the Python-side
+    preparation stays on the caller's thread (two threads wanting the GIL would stall each
+    other). At most one table waits, so memory stays
+    bounded; a write error is raised by the next :meth:`write` or by :meth:`close`."""
 
     def __init__(self, path: str | Path, columns, background: bool = True):
         self.path = Path(path)
         self.columns = tuple(columns)
         self.parquet = self.path.suffix.lower() == ".parquet"
-        self._writer = None
-        self._pool = None
-        if background:
-            from concurrent.futures import ThreadPoolExecutor
-
-            self._pool = ThreadPoolExecutor(1, thread_name_prefix="rca-event-writer")
-        self._pending = None
+        self.background = background
+        self._writer = self._pool = self._pending = None
 
     def __enter__(self) -> "EventWriter":
         return self
 
     def write(self, table) -> None:
-        if self._pool is None:
-            return self._write(table)
+        table = self._prepare(table)
         self._wait()
-        self._pending = self._pool.submit(self._write, table)
+        if not self.background or table.num_rows < _BACKGROUND_ROWS:
+            return self._writer.write_table(table)  # (a hand-off costs more than it saves)
+        if self._pool is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self._pool = ThreadPoolExecutor(1, thread_name_prefix="rca-event-writer")
+        self._pending = self._pool.submit(self._writer.write_table, table)
 
     def _wait(self) -> None:
         pending, self._pending = self._pending, None
         if pending is not None:
             pending.result()
 
-    def _write(self, table) -> None:
+    def _prepare(self, table):
+        """The table as written (dictionary columns; CSV: ISO 8601 stamps), the file's writer
+        opened with its schema on the first call."""
         table = _uniform(table)
         if self.parquet:
             import pyarrow.parquet as pq
 
             if self._writer is None:
                 self._writer = pq.ParquetWriter(self.path, table.schema)
-            self._writer.write_table(table)
-            return
+            return table
         import pyarrow.csv as pcsv
 
         k = table.column_names.index("timestamp")
@@ -120,7 +127,7 @@ class EventWriter:
         if self._writer is None:
             self._writer = pcsv.CSVWriter(self.path, table.schema,
                                           write_options=pcsv.WriteOptions(batch_size=8192))
-        self._writer.write_table(table)
+        return table
 
     def close(self) -> None:
         try:
@@ -133,7 +140,9 @@ class EventWriter:
 
             empty = pa.table({c: pa.nulls(0, pa.string()) for c in self.columns})
             k = self.columns.index("timestamp")
-            self._write(empty.set_column(k, "timestamp", pa.nulls(0, pa.timestamp("us", "UTC"))))
+            empty = self._prepare(empty.set_column(k, "timestamp",
+                                                   pa.nulls(0, pa.timestamp("us", "UTC"))))
+            self._writer.write_table(empty)
         self._writer.close()
 
     def __exit__(self, *exc) -> None:
