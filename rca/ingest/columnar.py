@@ -174,15 +174,17 @@ def _shapes(buf: bytes, starts, parser):
     lines = pa.BinaryArray.from_buffers(pa.binary(), len(starts),
                                         [None, pa.py_buffer(offsets), pa.py_buffer(shaped)])
     enc = lines.dictionary_encode()
-    cache = parser.__dict__.setdefault("_shape_cache", {})  # shape -> info, across blocks
     plan = parser._plans[0] if parser._plans else None
-    if len(cache) > 8192:  # (lines of ever new shapes: keep the cache small)
-        cache.clear()
+    cache = parser.__dict__.get("_shape_cache")  # shape -> info, across blocks, for one plan
+    if cache is None or cache[None] != plan or len(cache) > 8192:  # (ever new shapes: small)
+        cache = parser.__dict__["_shape_cache"] = {None: plan}
+    fields = tuple(k for k in (parser._content, parser._level, parser._host, parser._service)
+                   if k)
     info = []
     for raw in enc.dictionary.to_pylist():
-        hit = cache.get((raw, plan))
+        hit = cache.get(raw)
         if hit is None:
-            hit = cache[raw, plan] = _shape_info(raw, parser)
+            hit = cache[raw] = _shape_info(raw, parser, fields)
         info.append(hit)
     return to_numpy(enc.indices), info
 
@@ -192,7 +194,7 @@ _ODD_PY = re.compile("[\x00-\x08\x0b-\x0c\x0e-\x1f\x7f\x85\xa0\u1680\u2000-\u200
                      "\u202f\u205f\u3000\ufeff]")
 
 
-def _shape_info(raw: bytes, parser) -> tuple:
+def _shape_info(raw: bytes, parser, fields) -> tuple:
     """(kind, {field: (start, end) byte offsets in the line}, time span, message key)."""
     text = raw.decode("utf-8").rstrip("\r\n")
     if not text or text.isspace():
@@ -202,26 +204,31 @@ def _shape_info(raw: bytes, parser) -> tuple:
     m = parser._fast.match(text) or parser._slow.match(text)
     if m is None:
         return (ODD_LINE,)
-
-    def span(name):
-        a, b = m.span(name)
-        if a < 0:
-            return None
-        if text.isascii():
-            return a, b
-        return len(text[:a].encode()), len(text[:b].encode())
-
-    spans = {k: span(k) for k in (parser._content, parser._level, parser._host,
-                                  parser._service) if k}
+    regs, index, ascii_ = m.regs, m.re.groupindex, text.isascii()
+    if ascii_:  # character offsets are byte offsets
+        spans = {k: regs[index[k]] if regs[index[k]][0] >= 0 else None for k in fields}
+    else:
+        spans = {k: _byte_span(text, regs[index[k]]) for k in fields}
     when = None
     if parser._plans:
         used = [k for k in parser._plans[0] if m.group(k)]
         for x, y in zip(used, used[1:]):
             if text[m.end(x):m.start(y)] != " ":
                 return _PLAN_ODD  # joined with one space: only exact when they are
-        when = (span(used[0])[0], span(used[-1])[1]) if used else (0, 0)
+        when = (0, 0)
+        if used:
+            a, b = regs[index[used[0]]], regs[index[used[-1]]]
+            when = (a[0], b[1]) if ascii_ else (_byte_span(text, a)[0], _byte_span(text, b)[1])
     c = spans[parser._content] or (0, 0)
     return (START, spans, when, raw[c[0]:c[1]])
+
+
+def _byte_span(text: str, span: tuple[int, int]) -> tuple[int, int] | None:
+    """A match span (character offsets, -1 when the group did not take part) in bytes."""
+    a, b = span
+    if a < 0:
+        return None
+    return len(text[:a].encode()), len(text[:b].encode())
 
 
 def _fast_rows(buf, arr, starts, shapes, info, lines, parser, source, service, default):
