@@ -335,6 +335,11 @@ def main(argv: list[str] | None = None) -> int:
     thr = None if args.skip_throughput else throughput(data, args.lines, args.repeats)
     acc = None if args.skip_accuracy else accuracy(data)
     mem_md = "_skipped (--skip-memory)._"
+    kept = args.out.parent / "parse_memory.md"
+    if args.skip_memory and kept.exists():  # the table of the last separate memory run
+        mem_md = kept.read_text(encoding="utf-8").split("\n", 2)[2].strip() + (
+            "\n\n(From `benchmarks/results/parse_memory.md`, written by the last "
+            "`benchmarks/parse_memory.py` run; not re-run here: `--skip-memory`.)")
     if not args.skip_memory:
         res, mem_md = memory(args.memory_lines)
         (args.out.parent / "parse_memory.md").write_text(
