@@ -67,8 +67,11 @@ PUBLISHED_DRAIN_GA = {"HDFS": .998, "Hadoop": .948, "Spark": .920, "Zookeeper": 
 #: candidate: it is part of the design, the protocol tunes its threshold. (With 0 in the grid,
 #: 0 and 5 give identical results on 11 systems and the first in grid order, 0, was chosen for
 #: the held-out Windows fold, where its hive names then split: 0.996 instead of 1.000.)
+#: ``const_min``: messages in a row with the same word-like masked value (``http2``) that make
+#: the position a constant again (rca.templates.evidence; 0 = off).
 GRID = {"sim_th": (0.5, 0.6, 0.7), "word_var_min": (3, 5, 8), "list_min": (2, 3),
-        "skeleton_merge": (True, False), "drop": (None, "user", "key_value", "domain")}
+        "skeleton_merge": (True, False), "drop": (None, "user", "key_value", "domain"),
+        "const_min": (0, 2, 8)}
 
 
 def configs() -> list[dict]:
@@ -79,7 +82,9 @@ def configs() -> list[dict]:
 def label(cfg: dict) -> str:
     return (f"sim_th={cfg['sim_th']}, word_var_min={cfg['word_var_min']}, "
             f"list_min={cfg['list_min']}, "
-            f"skeleton_merge={cfg['skeleton_merge']}, masking={'all' if cfg['drop'] is None else 'no ' + cfg['drop']}")
+            f"skeleton_merge={cfg['skeleton_merge']}, "
+            f"masking={'all' if cfg['drop'] is None else 'no ' + cfg['drop']}, "
+            f"const_min={cfg['const_min']}")
 
 
 def load_settings(data: Path) -> dict:
@@ -124,7 +129,7 @@ def make_miner(cfg: dict) -> TemplateMiner:
     rules = [r for r in load_rules() if r.name != cfg["drop"]]
     return TemplateMiner(sim_th=cfg["sim_th"], word_var_min=cfg["word_var_min"],
                          skeleton_merge=cfg["skeleton_merge"], list_min=cfg["list_min"],
-                         masker=Masker(rules))
+                         const_min=cfg.get("const_min", 0), masker=Masker(rules))
 
 
 def run_ours(contents: list[str], cfg: dict) -> dict:
@@ -255,7 +260,8 @@ def render(acc, thr, mem_md, cmd) -> str:
            "## Accuracy on Loghub 2k, leave one system out (corrected ground truth)", "",
            f"Ours gets only each system's `log_format` (to cut the header). The settings are "
            f"chosen from a grid of {len(grid)} ({', '.join(f'{k}: {v}' for k, v in GRID.items())})"
-           " by mean GA on the other 11 systems (`LeaveOneGroupOut`), then scored on the held-out "
+           " by mean GA on the other 11 systems (`LeaveOneGroupOut`; ties: the first in grid "
+           "order), then scored on the held-out "
            "one: **held-out** columns. **in-sample** is the setting chosen on all 12 (the "
            f"shipped default: {label(grid[acc['chosen_all']])}). drain3 0.9.11: Drain's "
            "published per-system settings (masking regexes, st, depth; in-sample for Drain). "
@@ -315,6 +321,14 @@ def render(acc, thr, mem_md, cmd) -> str:
             "grid order and split the registry-hive event (held-out 0.996 vs drain3 0.997). The "
             "rule is part of the design; the grid tunes its threshold. Disclosed because it was "
             "decided after seeing that run.",
+            "- `const_min` (a word-like masked value such as `http2` that never varies becomes a "
+            "constant again) leaves GA unchanged on all 12 systems for every value in the grid, so "
+            "the protocol keeps the first, 0 (off), and it ships off. The failure it targets "
+            "was seen on systems outside the 12 (issue 12); no labelled data for it is used here. "
+            "Selecting on PA as a tie-break was tried and dropped: it changes other constants' "
+            "choices (held-out Android GA 0.848).",
+            "- `skeleton_merge` also covers an optional decorated part (`connected to pool(<*>)` "
+            "joins `connected to <*>`), added with `const_min`; it changes no figure here.",
             "- The machine is shared (2 cores, other jobs running): absolute times are noisy; "
             "the ratios come from alternating runs in one benchmark run.", ""]
     return "\n".join(out)

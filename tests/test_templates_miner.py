@@ -196,3 +196,32 @@ def test_variable_length_list_becomes_one_variable_on_evidence():
     again = TemplateMiner.from_json(miner.to_json())
     assert again.match("nodes down: 10.2.2.2 10.2.2.3 10.2.2.4 10.2.2.5 10.2.2.6 10.2.2.7") \
         .template_id == second.template_id
+
+
+def test_an_optional_decorated_part_is_one_event_in_either_order():
+    # the decorated form first: the plain form turns it into the plain template, old id resolves
+    miner = TemplateMiner()
+    a = miner.add("connected to pool(3) after 5ms")
+    assert a.template == "connected to pool(<*>) after <*>"
+    b = miner.add("connected to 10.0.0.1 after 7ms")
+    assert b.template == "connected to <*> after <*>" and b.params == ("10.0.0.1", "7ms")
+    assert miner.resolve(a.template_id) == b.template_id and len(miner) == 1
+    c = miner.add("connected to pool(4) after 1ms")
+    assert c.template_id == b.template_id and c.params == ("pool(4)", "1ms")
+    # the plain form first: the decorated one joins it, and inference finds it too
+    other = TemplateMiner()
+    first = other.add("connected to 10.0.0.1 after 7ms")
+    assert other.add("connected to pool(3) after 5ms").template_id == first.template_id
+    assert other.match("connected to shard[9] after 2ms").template_id == first.template_id
+    again = TemplateMiner.from_json(json.loads(json.dumps(miner.to_json())))
+    assert again.add("connected to pool(8) after 2ms").template_id == b.template_id
+
+
+def test_different_wording_around_a_variable_stays_apart():
+    miner = TemplateMiner()
+    a = miner.add("read from cache(3) in 5ms")
+    b = miner.add("read from disk(4) in 5ms")
+    assert a.template_id != b.template_id and len(miner) == 2
+    c = TemplateMiner(skeleton_merge=False)
+    c.add("connected to pool(3) after 5ms")
+    assert c.add("connected to 10.0.0.1 after 7ms").is_new

@@ -53,7 +53,7 @@ def add_many(miner, messages: Sequence[str], shapes=None, keys: Sequence[bytes] 
 
     def refresh(k: int) -> None:
         e = fast.get(keys[k])
-        if e is not None and e[0].merged_into is None:
+        if e is not None and e[0].merged_into is None and e[3] is None:  # (no check due)
             live[k] = code(e[0].id, e[0].template)
             clusters[int(live[k])] = e[0]
         else:

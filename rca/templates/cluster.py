@@ -24,7 +24,7 @@ def template_id(template: str) -> str:
 
 class Cluster:
     __slots__ = ("tokens", "template", "id", "size", "fixed", "merged_into", "_rx", "n_const",
-                 "word_vars")
+                 "word_vars", "probe", "probe_n")
 
     def __init__(self, tokens: list[str], cid: str, size: int = 0, fixed: bool = True):
         self.tokens = tokens
@@ -36,6 +36,8 @@ class Cluster:
         self._rx: re.Pattern[str] | None = None
         self.n_const = sum(1 for t in tokens if t != WILDCARD and t != " ")
         self.word_vars: frozenset[int] = frozenset()  # wildcards that also take plain words
+        self.probe: dict[int, str] | None = None  # watched masked values (rca.templates.evidence)
+        self.probe_n = 0  # messages in a row that agreed with them
 
     def regex(self) -> re.Pattern[str]:
         if self._rx is None:

@@ -12,7 +12,7 @@ import re
 
 from rca.templates.cluster import Cluster, live
 from rca.templates.masking import WILDCARD
-from rca.templates.tokens import DELIMS, align, collapse_list, is_word, skeleton
+from rca.templates.tokens import DELIMS, align, collapse_list, is_word, skeleton, strip_decor
 
 _ALNUM = re.compile(r"[A-Za-z0-9]|<\*>")
 _ALPHA = re.compile(r"[A-Za-z]+[.!?;+\-*]?")
@@ -31,26 +31,28 @@ class Grouping:
             return False  # punctuation such as "****" is structure, not a value
         return self.generalise_words or not (_ALPHA.fullmatch(a) or _ALPHA.fullmatch(b))
 
-    def _lookup(self, tokens: list[str]) -> Cluster | None:
-        """A same-length template whose constants all equal the message's tokens."""
+    def _lookup(self, tokens: list[str], raw: dict[int, str]) -> Cluster | None:
+        """A same-length template whose constants all equal the message's tokens (or, for
+        a constant restored from evidence, the value masked there: ``raw``)."""
         best, best_n = None, -1
         for c in self._by_len.get(len(tokens), ()):
             if c.n_const <= best_n:
                 continue
             for i, (a, b) in enumerate(zip(c.tokens, tokens)):
-                if a != b and (a != WILDCARD or not self._fits(c, i, a, b)):
+                if a != b and (a != WILDCARD or not self._fits(c, i, a, b)) and raw.get(i) != a:
                     break
             else:
                 best, best_n = c, c.n_const
         return best
 
-    def _most_similar(self, tokens: list[str]) -> tuple[Cluster | None, list[int]]:
+    def _most_similar(self, tokens: list[str], raw: dict[int, str]
+                      ) -> tuple[Cluster | None, list[int]]:
         n = sum(1 for t in tokens if t != " ")
         best, best_sim, best_diff = None, -1.0, []
         for c in self._by_len.get(len(tokens), ()):
             same, diff = 0, []
             for i, (a, b) in enumerate(zip(c.tokens, tokens)):
-                if a == b:
+                if a == b or raw.get(i) == a:
                     if a != " ":
                         same += 1
                 elif self._fits(c, i, a, b):
@@ -106,8 +108,8 @@ class Grouping:
         self._votes.pop(("".join(key_tokens), p), None)
         return merged
 
-    def _generalise(self, tokens: list[str]) -> Cluster | None:
-        c, diff = self._most_similar(tokens)
+    def _generalise(self, tokens: list[str], raw: dict[int, str]) -> Cluster | None:
+        c, diff = self._most_similar(tokens, raw)
         if c is None:
             return None
         new_tokens = list(c.tokens)
@@ -147,3 +149,20 @@ class Grouping:
         merged = self._retemplate(other, short, fixed=False)
         self._by_list[key] = merged
         return merged
+
+    def _decor_merge(self, tokens: list[str]) -> Cluster | None:
+        """An optional decorated part: ``connected to pool(<*>)`` joins the template
+        ``connected to <*>``; ``connected to <*>`` turns a template ``connected to pool(<*>)``
+        into ``connected to <*>`` (see :func:`~rca.templates.tokens.strip_decor`). Two
+        different decorations (``pool(<*>)``, ``shard[<*>]``) stay apart: they are wording."""
+        plain = strip_decor(tokens)
+        if plain != tokens:
+            other = self._by_text.get("".join(plain))
+            return live(other) if other is not None else None
+        other = self._by_decor.get("".join(tokens))
+        if other is None:
+            return None
+        other = live(other)
+        if strip_decor(other.tokens) != tokens:
+            return None
+        return self._retemplate(other, list(tokens), fixed=False)

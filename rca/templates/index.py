@@ -5,7 +5,7 @@ ids, and re-templating with aliases (an old id resolves to the template that rep
 from __future__ import annotations
 
 from rca.templates.cluster import Cluster, template_id
-from rca.templates.tokens import collapse, collapse_list, skeleton
+from rca.templates.tokens import collapse, collapse_list, skeleton, strip_decor
 
 
 class TemplateIndex:
@@ -38,11 +38,16 @@ class TemplateIndex:
             short = collapse_list(tokens, self.list_min)
             if short != tokens:
                 self._by_list.setdefault("".join(short), c)
+        if self.skeleton_merge:  # found again by the same message without its decoration
+            plain = strip_decor(tokens)
+            if plain != tokens:
+                self._by_decor.setdefault("".join(plain), c)
         return c
 
     def _free_id(self, template: str) -> str:
         cid, k = template_id(template), 0
-        while cid in self._clusters:  # a hash collision with another live template
+        while cid in self._clusters or cid in self._aliases:  # a hash collision, or the id
+            # of a template that was replaced (its text seen again: it still resolves onward)
             k += 1
             cid = template_id(f"{template}#{k}")
         return cid
@@ -80,6 +85,9 @@ class TemplateIndex:
             return other
         new = Cluster(tokens, "", c.size, fixed)
         new.word_vars = wv if fixed else frozenset()
+        back = template_id(template)
+        if self.resolve(back) == c.id:  # back to a text it had (a restored constant undone):
+            del self._aliases[back]  # its old id is the template's id again
         new.id = self._free_id(template)
         c.merged_into = new
         self._aliases[c.id] = new.id

@@ -15,11 +15,17 @@ How a message finds its template (:meth:`TemplateMiner.add`):
 5. else a template with the same *skeleton* (its sequence of constant words, ignoring
    wildcards and punctuation) absorbs it: the stretches that differ become one ``<*>``, so a
    variable that spans several tokens ("1190 bytes (1.16 KB)" vs "0 bytes") still groups;
+   An optional decorated part is found the same way: ``connected to pool(<*>)`` joins
+   ``connected to <*>`` (and turns a template of the first form into the second);
 6. else, evidence that a list has a variable length: a template that equals the message once
    each one's trailing run of >= ``list_min`` equal items holding a ``<*>`` is collapsed to
    one ``<*>`` (``nodes down: <*> <*> <*>`` vs the same with five items) becomes that
    collapsed template; a list seen with one length only keeps its slots;
 7. else it starts a new template.
+
+With ``const_min`` > 0, a word-like masked value (``http2``, ``v002``) that stays the same in
+``const_min`` messages of a template in a row is restored to a constant; one that varies stays
+``<*>`` (:mod:`rca.templates.evidence`).
 
 The hot path never gets there: the result for a message *shape* (its digits all set to 0) is
 cached, so the next "Receiving block blk_<other digits> ..." costs a ``bytes.translate`` and a
@@ -52,12 +58,13 @@ from typing import Iterable, Iterator, NamedTuple, Sequence
 
 from rca.templates import miner_state
 from rca.templates.cluster import Cluster, live, template_id, values_getter
+from rca.templates.evidence import PROBE, Evidence, raw_values
 from rca.templates.grouping import Grouping
 from rca.templates.index import TemplateIndex
 from rca.templates.masking import _SHAPE, Masker, _bounded_put, shape_safe
 from rca.templates.miner_state import STATE_FORMAT
 from rca.templates.state import read_json, write_json_atomic
-from rca.templates.tokens import collapse_list, skeleton, tokenize
+from rca.templates.tokens import collapse_list, skeleton, strip_decor, tokenize
 
 __all__ = ["STATE_FORMAT", "TemplateMatch", "TemplateMiner", "template_id"]
 
@@ -75,7 +82,7 @@ class TemplateMatch(NamedTuple):
 _new_match = tuple.__new__  # builds a TemplateMatch without the Python-level __new__
 
 
-class TemplateMiner(Grouping, TemplateIndex):
+class TemplateMiner(Grouping, Evidence, TemplateIndex):
     """Online template miner with JSON state. See the module docstring for the algorithm.
 
     Parameters
@@ -89,6 +96,9 @@ class TemplateMiner(Grouping, TemplateIndex):
     word_var_min : distinct words that make a word position a variable (step 4; 0 = off).
     list_min : a run of this many equal items holding a ``<*>`` (``<*> <*> <*>``) is one
         ``<*>``: a variable-length list is one variable (0 = off).
+    const_min : messages of a template in a row with the same word-like masked value
+        (``http2``, ``v002``) at a position that make it a constant again
+        (:mod:`rca.templates.evidence`; 0 = off).
 
     The defaults are the same for every log source. They are the setting a leave-one-system-
     out protocol over the 12 Loghub 2k systems picks (``benchmarks/parsing.py``: chosen on 11
@@ -97,7 +107,8 @@ class TemplateMiner(Grouping, TemplateIndex):
 
     def __init__(self, sim_th: float = 0.6, masker: Masker | None = None,
                  max_cache: int = 100_000, skeleton_merge: bool = True,
-                 generalise_words: bool = False, word_var_min: int = 5, list_min: int = 2):
+                 generalise_words: bool = False, word_var_min: int = 5, list_min: int = 2,
+                 const_min: int = 0):
         self.sim_th = sim_th
         self.masker = masker
         self.max_cache = max_cache
@@ -105,6 +116,7 @@ class TemplateMiner(Grouping, TemplateIndex):
         self.generalise_words = generalise_words
         self.word_var_min = word_var_min
         self.list_min = list_min
+        self.const_min = const_min
         self._reset()
 
     # -- state ------------------------------------------------------------------------------
@@ -119,6 +131,7 @@ class TemplateMiner(Grouping, TemplateIndex):
         self._fast: dict[bytes, tuple] = {}  # message shape -> (cluster, params getters)
         self._votes: dict[tuple[str, int], dict[str, int]] = {}
         self._by_list: dict[str, Cluster] = {}  # template with its lists collapsed -> cluster
+        self._by_decor: dict[str, Cluster] = {}  # template without its decorations -> cluster
 
     # -- mining -----------------------------------------------------------------------------
     def add(self, message: str) -> TemplateMatch:
@@ -130,43 +143,57 @@ class TemplateMiner(Grouping, TemplateIndex):
         if e is not None:
             c = e[0]
             if c.merged_into is None:  # a cluster's template never changes in place
-                c.size += 1
                 if e[1] is not None:
+                    c.size += 1
                     return _new_match(TemplateMatch, (c.id, c.template, e[1](message), False))
-                return TemplateMatch(c.id, c.template, self._params(c, message, e[2](message)),
-                                     False)
+                check = e[3]  # (restored constants: their values must be the same)
+                if check is None or (check is not PROBE and check[0](message) == check[1]):
+                    c.size += 1
+                    return TemplateMatch(c.id, c.template,
+                                         self._params(c, message, e[2](message)), False)
         return self._add_slow(message, key)
 
     def _add_slow(self, message: str, key: bytes) -> TemplateMatch:
         masked, spans, _ = self.masker_.resolve(message, remember=False)  # _fast caches
-        c = self._cache.get(masked)
+        c, tokens, raw = self._cached(masked, spans, message)
         is_new = False
         if c is None:
-            tokens = tokenize(masked)
-            c = self._lookup(tokens)
-            if c is None:
-                c = self._generalise(tokens)
-            if c is None and self.word_var_min:
-                c = self._word_vote(tokens)
-            if c is None and self.skeleton_merge:
-                c = self._absorb(tokens)
-            if c is None and self.list_min:
-                c = self._list_merge(tokens)
+            if tokens is None:
+                tokens = tokenize(masked)
+                raw = raw_values(tokens, spans, message) if self.const_min else {}
+            c = self._find(tokens, raw)
             if c is None:
                 c = self._new(tokens)
                 is_new = True
+                self._watch(c, tokens, raw)
+                c = live(c)
+        elif c.probe is not None:
+            c = self._observe(c, tokens, raw)
+        if self._cache.get(masked) is not c:
             self._remember(masked, c)
-        elif c.merged_into is not None:
-            c = live(c)
-            self._cache[masked] = c
         c.size += 1
         values = values_getter(spans)
-        exact = c.template == masked
         if shape_safe(masked):
-            _bounded_put(self._fast, key, (c, values if exact else None, values), self.max_cache)
-        if exact:
+            _bounded_put(self._fast, key, self._fast_entry(c, masked, tokens, spans, values),
+                         self.max_cache)
+        if c.template == masked:
             return TemplateMatch(c.id, c.template, values(message), is_new)
         return TemplateMatch(c.id, c.template, self._params(c, message, values(message)), is_new)
+
+    def _find(self, tokens: list[str], raw: dict[int, str]) -> Cluster | None:
+        """Steps 2-6 of the module docstring: the template a new masked message joins."""
+        c = self._lookup(tokens, raw)
+        if c is None and self.const_min:
+            c = self._unrestore(tokens, raw)
+        if c is None:
+            c = self._generalise(tokens, raw)
+        if c is None and self.word_var_min:
+            c = self._word_vote(tokens)
+        if c is None and self.skeleton_merge:
+            c = self._absorb(tokens) or self._decor_merge(tokens)
+        if c is None and self.list_min:
+            c = self._list_merge(tokens)
+        return c
 
     def add_many(self, messages: Sequence[str], shapes=None, keys=None):
         """:meth:`add` for a batch, without the parameters: ``(codes, ids, texts)``, per
@@ -195,18 +222,21 @@ class TemplateMiner(Grouping, TemplateIndex):
         """The template a message belongs to, without learning (inference). ``None`` if none."""
         if "\n" in message:
             message = message.split("\n", 1)[0]
-        masked, values = self.masker_.mask(message)
-        c = self._cache.get(masked)
-        if c is not None:
-            c = live(c)
-        else:
-            tokens = tokenize(masked)
-            c = self._lookup(tokens)
+        masked, spans = self.masker_.mask_spans(message)
+        values = tuple([message[a:b] for a, b in spans])
+        c, tokens, raw = self._cached(masked, spans, message)
+        if c is None:
+            if tokens is None:
+                tokens = tokenize(masked)
+                raw = raw_values(tokens, spans, message) if self.const_min else {}
+            c = self._lookup(tokens, raw)
             if c is None:
-                c = self._most_similar(tokens)[0]
+                c = self._most_similar(tokens, raw)[0]
             if c is None and self.skeleton_merge:
                 sk = skeleton(tokens)
-                c = live(self._by_skel[sk]) if sk and sk in self._by_skel else None
+                c = self._by_skel.get(sk) if sk else None
+                c = c or self._by_text.get("".join(strip_decor(tokens)))
+                c = live(c) if c is not None else None
             if c is None and self.list_min:
                 other = self._by_list.get("".join(collapse_list(tokens, self.list_min)))
                 c = live(other) if other is not None else None

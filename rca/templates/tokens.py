@@ -85,6 +85,31 @@ def collapse_list(tokens: list[str], min_items: int = 3, max_item: int = 6) -> l
     return tokens
 
 
+_CLOSE = {"(": ")", "[": "]"}
+
+
+def strip_decor(tokens: list[str]) -> list[str]:
+    """A word that wraps a lone ``<*>`` in brackets (``pool(<*>)``, ``shard[<*>]``) becomes
+    that ``<*>``: the decoration of an optional part, so ``connected to pool(<*>)`` and
+    ``connected to <*>`` can be found as one event.
+
+    >>> "".join(strip_decor(tokenize("connected to pool(<*>) after <*>")))
+    'connected to <*> after <*>'
+    """
+    out, i, n = [], 0, len(tokens)
+    while i < n:
+        t = tokens[i]
+        if (i + 3 < n and tokens[i + 1] in _CLOSE and tokens[i + 2] == WILDCARD
+                and tokens[i + 3] == _CLOSE[tokens[i + 1]] and (i == 0 or tokens[i - 1] == " ")
+                and is_word(t) and WILDCARD not in t and _LETTER.search(t)):
+            out.append(WILDCARD)
+            i += 4
+            continue
+        out.append(t)
+        i += 1
+    return out
+
+
 def align(a: list[str], b: list[str], skel: tuple[str, ...]) -> list[str] | None:
     """Merge two token lists with the same skeleton: equal stretches stay, differing ones
     between consecutive skeleton words become one ``<*>``. ``None`` (no merge) when a
