@@ -90,3 +90,18 @@ def test_identifiers_and_dotted_names_are_never_restored():
              for k in range(5)]
     assert miner.add(lines[0]).template == [miner.add(m) for m in lines[1:]][-1].template
     assert "client_1537864556_1" not in miner.add(lines[0]).template
+
+
+def test_evidence_is_counted_when_the_caches_have_forgotten_the_message():
+    def interleaved(lines):  # another event between any two: a one-entry cache forgets
+        return [x for k, m in enumerate(lines) for x in (m, f"disk sda{k % 3} is full")]
+
+    steady = TemplateMiner(const_min=3, max_cache=1)
+    out = [steady.add(m) for m in interleaved(_stream("http2", 4))]
+    assert out[-2].template == "negotiated http2 with peer <*> in <*>"
+    varied = TemplateMiner(const_min=3, max_cache=1)
+    lines = _stream("http2", 2) + ["negotiated http3 with peer 10.0.0.1 in 9ms"] + \
+        _stream("http2", 4, start=10)
+    assert {varied.add(m).template for m in interleaved(lines)} >= \
+        {"negotiated <*> with peer <*> in <*>"}
+    assert "negotiated http2 with peer <*> in <*>" not in varied.templates.values()

@@ -167,7 +167,7 @@ class TemplateMiner(Grouping, Evidence, TemplateIndex):
                 is_new = True
                 self._watch(c, tokens, raw)
                 c = live(c)
-        elif c.probe is not None:
+        if c.probe is not None and not is_new:  # (tokens, raw: computed for a watched one)
             c = self._observe(c, tokens, raw)
         if self._cache.get(masked) is not c:
             self._remember(masked, c)
