@@ -105,3 +105,16 @@ def test_evidence_is_counted_when_the_caches_have_forgotten_the_message():
     assert {varied.add(m).template for m in interleaved(lines)} >= \
         {"negotiated <*> with peer <*> in <*>"}
     assert "negotiated http2 with peer <*> in <*>" not in varied.templates.values()
+
+
+def test_batch_checks_restored_constants_inside_a_stretch_of_one_shape():
+    lines = _stream("http2", 6) + _stream("http3", 1, start=6) + _stream("http2", 4, start=7)
+    one = TemplateMiner(const_min=3)
+    ids = [one.add(m).template_id for m in lines]
+    batch = TemplateMiner(const_min=3)
+    codes, batch_ids, _ = add_many(batch, lines[:6])  # the constant is restored in this batch
+    codes2, batch_ids2, texts2 = add_many(batch, lines[6:])  # one shape: http3 mid-stretch
+    got = [batch_ids[c] for c in codes] + [batch_ids2[c] for c in codes2]
+    assert got == ids and ids[5] != ids[6]
+    assert {texts2[c] for c in codes2} == {"negotiated <*> with peer <*> in <*>"}
+    assert batch.sizes == one.sizes == {ids[6]: len(lines)}

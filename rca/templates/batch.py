@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
+from rca.templates.evidence import PROBE
 from rca.templates.masking import shape
 
 
@@ -40,6 +41,8 @@ def add_many(miner, messages: Sequence[str], shapes=None, keys: Sequence[bytes] 
     texts: list[str] = []
     code_of: dict[str, int] = {}
     live = np.full(len(keys), -1, np.int32)  # shape -> code of its fast cluster, -1 if none
+    checked = np.zeros(len(keys), bool)  # its template has constants restored from evidence
+    checks: dict[int, tuple] = {}  # shape -> (values getter, the values its messages need)
     clusters: dict[int, object] = {}  # code -> cluster object (to add sizes, check merges)
     fast = miner._fast
 
@@ -53,9 +56,12 @@ def add_many(miner, messages: Sequence[str], shapes=None, keys: Sequence[bytes] 
 
     def refresh(k: int) -> None:
         e = fast.get(keys[k])
-        if e is not None and e[0].merged_into is None and e[3] is None:  # (no check due)
+        if e is not None and e[0].merged_into is None and e[3] != PROBE:
             live[k] = code(e[0].id, e[0].template)
             clusters[int(live[k])] = e[0]
+            checked[k] = e[3] is not None
+            if checked[k]:
+                checks[k] = e[3]
         else:
             live[k] = -1
 
@@ -65,12 +71,18 @@ def add_many(miner, messages: Sequence[str], shapes=None, keys: Sequence[bytes] 
     while pos < n:
         if live[shapes[pos]] >= 0:  # a fast stretch: ids by look-up, sizes by counting
             stop = _stretch_end(live, shapes, pos)
+            for i in pos + np.flatnonzero(checked[shapes[pos:stop]]):  # (check those rows)
+                getter, values = checks[int(shapes[i])]
+                if getter(messages[i]) != values:
+                    stop = int(i)  # another value at a restored constant: the slow path
+                    break
             codes[pos:stop] = live[shapes[pos:stop]]
             hits = np.bincount(codes[pos:stop], minlength=len(ids))
             for k in np.flatnonzero(hits):
                 clusters[int(k)].size += int(hits[k])
             pos = stop
-            continue
+            if pos >= n or live[shapes[pos]] < 0:
+                continue  # (else stopped by a check: that message is added one by one)
         m = miner.add(messages[pos])
         codes[pos] = code(m.template_id, m.template)
         if len(miner._aliases) != merges:  # templates were merged: re-check their shapes
