@@ -118,3 +118,14 @@ def test_batch_checks_restored_constants_inside_a_stretch_of_one_shape():
     assert got == ids and ids[5] != ids[6]
     assert {texts2[c] for c in codes2} == {"negotiated <*> with peer <*> in <*>"}
     assert batch.sizes == one.sizes == {ids[6]: len(lines)}
+
+
+def test_batch_sees_a_restored_constant_undone_for_every_shape():
+    # peers and times of one and two digits: several shapes share the restored template
+    lines = _stream("http2", 12) + _stream("http3", 1, start=12) + _stream("http2", 20, start=3)
+    one = TemplateMiner(const_min=3)
+    ids = [one.add(m).template_id for m in lines]
+    batch = TemplateMiner(const_min=3)
+    codes, batch_ids, _ = add_many(batch, lines)
+    assert [batch_ids[c] for c in codes] == ids
+    assert batch.sizes == one.sizes == {ids[-1]: len(lines)}

@@ -67,7 +67,7 @@ def add_many(miner, messages: Sequence[str], shapes=None, keys: Sequence[bytes] 
 
     for k in range(len(keys)):
         refresh(k)
-    pos, merges = 0, len(miner._aliases)
+    pos, merges = 0, miner._merges
     while pos < n:
         if live[shapes[pos]] >= 0:  # a fast stretch: ids by look-up, sizes by counting
             stop = _stretch_end(live, shapes, pos)
@@ -85,8 +85,8 @@ def add_many(miner, messages: Sequence[str], shapes=None, keys: Sequence[bytes] 
                 continue  # (else stopped by a check: that message is added one by one)
         m = miner.add(messages[pos])
         codes[pos] = code(m.template_id, m.template)
-        if len(miner._aliases) != merges:  # templates were merged: re-check their shapes
-            merges = len(miner._aliases)
+        if miner._merges != merges:  # templates were merged: re-check their shapes
+            merges = miner._merges
             dead = [k for k, c in clusters.items() if c.merged_into is not None]
             for k in dead:
                 del clusters[k]

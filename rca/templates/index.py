@@ -82,6 +82,7 @@ class TemplateIndex:
             other.size += c.size
             c.merged_into = other
             self._aliases[c.id] = other.id
+            self._merges += 1
             return other
         new = Cluster(tokens, "", c.size, fixed)
         new.word_vars = wv if fixed else frozenset()
@@ -91,6 +92,7 @@ class TemplateIndex:
         new.id = self._free_id(template)
         c.merged_into = new
         self._aliases[c.id] = new.id
+        self._merges += 1
         self._index(new)
         for key, v in list(self._by_skel.items()):
             if v is c:

@@ -127,6 +127,7 @@ class TemplateMiner(Grouping, Evidence, TemplateIndex):
         self._by_skel: dict[tuple[str, ...], Cluster] = {}
         self._by_text: dict[str, Cluster] = {}
         self._aliases: dict[str, str] = {}
+        self._merges = 0  # templates replaced so far (the alias count can stay: evidence)
         self._cache: dict[str, Cluster] = {}
         self._fast: dict[bytes, tuple] = {}  # message shape -> (cluster, params getters)
         self._votes: dict[tuple[str, int], dict[str, int]] = {}
