@@ -28,14 +28,11 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import importlib.util
 import itertools
 import json
 import platform
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -49,6 +46,8 @@ sys.path.insert(0, str(ROOT))
 from rca.ingest.logformat import compile_log_format  # noqa: E402
 from rca.paths import bench_data_dir  # noqa: E402
 from rca.templates import Masker, TemplateMiner, load_rules  # noqa: E402
+import parse_memory  # noqa: E402
+from parse_throughput import throughput, throughput_section, update_section  # noqa: E402
 from rca.templates.evaluate import (  # noqa: E402
     f1_group_accuracy,
     grouping_accuracy,
@@ -191,66 +190,6 @@ def accuracy(data: Path) -> dict:
             "chosen": {n: held[n]["config"] for n in SYSTEMS}}
 
 
-def _timed(cmd: list[str]) -> float:
-    t0 = time.perf_counter()
-    proc = subprocess.run(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    if proc.returncode:
-        raise SystemExit(f"{' '.join(cmd[:4])} failed: {proc.stderr.decode()[-400:]}")
-    return time.perf_counter() - t0
-
-
-def throughput(data: Path, n_lines: int, repeats: int) -> dict:
-    """``rca parse`` vs the drain3 script, as processes and in-process, alternating."""
-    src = data / "hdfs" / "HDFS_first20000.log"
-    setting = load_settings(data)["HDFS"]
-    fmt = setting["log_format"]
-    spec = importlib.util.spec_from_file_location("drain3_parse",
-                                                  ROOT / "benchmarks" / "drain3_parse.py")
-    d3mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(d3mod)
-    from rca import api
-
-    # As installed from a wheel: byte-compiled (drain3 is; an editable install is not, and
-    # with PYTHONDONTWRITEBYTECODE set every run would compile rca's modules again).
-    subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "rca")], check=True,
-                   stdout=subprocess.DEVNULL)
-    times: dict[str, list[float]] = {k: [] for k in ("rca", "drain3", "rca_in", "drain3_in")}
-    with tempfile.TemporaryDirectory(prefix="rca-parse-bench-") as tmp:
-        base = src.read_text(encoding="utf-8", errors="replace").splitlines()
-        log = Path(tmp) / "hdfs.log"
-        log.write_text("\n".join((base * (n_lines // len(base) + 1))[:n_lines]) + "\n",
-                       encoding="utf-8")
-        out = Path(tmp) / "out.csv"
-        rca_cmd = [sys.executable, "-m", "rca", "parse", str(log), "--log-format", fmt,
-                   "--out", str(out)]
-        d3_args = [str(log), str(out), "--log-format", fmt, "--settings", json.dumps(setting)]
-        d3_cmd = [sys.executable, str(ROOT / "benchmarks" / "drain3_parse.py"), *d3_args]
-        for k in range(repeats):
-            times["rca"].append(_timed(rca_cmd))
-            times["drain3"].append(_timed(d3_cmd))
-            t0 = time.perf_counter()
-            api.parse_to_files([log], out=out, log_format=fmt)
-            times["rca_in"].append(time.perf_counter() - t0)
-            t0 = time.perf_counter()
-            d3mod.main(d3_args)
-            times["drain3_in"].append(time.perf_counter() - t0)
-            print(f"throughput run {k + 1}/{repeats}: " + ", ".join(
-                f"{name} {v[-1]:.2f}s" for name, v in times.items()), flush=True)
-    med = {k: statistics.median(v) for k, v in times.items()}
-    return {"lines": n_lines, "repeats": repeats, "times": times, "median": med,
-            "ratio": med["drain3"] / med["rca"], "ratio_in": med["drain3_in"] / med["rca_in"],
-            "cmd": "rca parse LOG --log-format '" + fmt + "' --out x.csv"}
-
-
-def memory(n_lines: int) -> tuple[dict | None, str]:
-    path = ROOT / "benchmarks" / "parse_memory.py"
-    spec = importlib.util.spec_from_file_location("parse_memory", path)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    result = mod.run(n_lines, verbose=True)
-    return result, mod.markdown(result)
-
-
 def render(acc, thr, mem_md, cmd) -> str:
     f = "{:.3f}".format
     rows, grid = acc["rows"], acc["grid"]
@@ -294,23 +233,7 @@ def render(acc, thr, mem_md, cmd) -> str:
             f"folds: " + "; ".join(f"{label(grid[k])} ({sum(v == k for v in acc['chosen'].values())}"
                                    " folds)" for k in chosen) + ".", ""]
     if thr:
-        md = thr["median"]
-        out += ["## Throughput as users run it", "",
-                f"`hdfs/HDFS_first20000.log` repeated to {thr['lines']:,} raw lines in a "
-                f"temporary folder. **process**: `{thr['cmd']}` vs `python "
-                "benchmarks/drain3_parse.py LOG x.csv` (header split with the same format, "
-                "drain3 with Drain's published HDFS settings, the same 10 columns written with "
-                "csv.writer), each a fresh interpreter (start-up and imports included). "
-                "**in-process**: `rca.api.parse_to_files` vs the script's `main`. "
-                f"{thr['repeats']} alternating runs, median.", "",
-                "| run | median s | lines/s | runs (s) |", "|---|---|---|---|"]
-        for k, name in (("rca", "rca parse (process)"), ("drain3", "drain3 script (process)"),
-                        ("rca_in", "rca.api.parse_to_files (in-process)"),
-                        ("drain3_in", "drain3 script main (in-process)")):
-            runs = ", ".join(f"{t:.2f}" for t in thr["times"][k])
-            out.append(f"| {name} | {md[k]:.2f} | {thr['lines'] / md[k]:,.0f} | {runs} |")
-        out += ["", f"Speed-up as processes: **{thr['ratio']:.1f}x** (bar 5x); in-process: "
-                f"**{thr['ratio_in']:.1f}x**.", ""]
+        out += throughput_section(thr)
     out += ["## Peak memory of `rca parse`", "", mem_md, ""]
     out += ["## Caveats", "",
             "- The grid, the masking rules and the miner were written by people who had seen "
@@ -342,6 +265,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--skip-memory", action="store_true")
     ap.add_argument("--skip-throughput", action="store_true")
     ap.add_argument("--skip-accuracy", action="store_true")
+    ap.add_argument("--update", action="store_true",
+                    help="with --skip-accuracy: replace only the throughput section of --out")
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "parsing.md")
     args = ap.parse_args(argv)
     data = bench_data_dir()
@@ -355,11 +280,14 @@ def main(argv: list[str] | None = None) -> int:
             "\n\n(From `benchmarks/results/parse_memory.md`, written by the last "
             "`benchmarks/parse_memory.py` run; not re-run here: `--skip-memory`.)")
     if not args.skip_memory:
-        res, mem_md = memory(args.memory_lines)
+        mem_md = parse_memory.markdown(parse_memory.run(args.memory_lines, verbose=True))
         (args.out.parent / "parse_memory.md").write_text(
             "# Peak memory of `rca parse`\n\n" + mem_md + "\n", encoding="utf-8")
-    if acc is None:  # a quick look at speed or memory alone: nothing is written
+    if acc is None:  # speed or memory alone: printed; --update puts it into the results
         print(json.dumps({"throughput": thr, "memory": mem_md}, indent=1, default=str))
+        if args.update and thr and args.out.exists():
+            update_section(args.out, thr, cmd.strip())
+            print(f"throughput section of {args.out} replaced")
         return 0
     text = render(acc, thr, mem_md, cmd.strip())
     args.out.parent.mkdir(parents=True, exist_ok=True)
