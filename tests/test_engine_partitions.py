@@ -159,3 +159,46 @@ def test_engine_section_defaults_to_this_process(tmp_path):
     cfg.write_text('name = "x"\n[input]\nformat = "sessions_csv"\npath = "s.csv"\n'
                    '[model]\nkind = "forest"\n')
     assert load_config(cfg).engine["kind"] == "local"
+
+
+@pytest.mark.parametrize("max_cache", [100_000, 3])
+def test_merge_counts_repeats_in_bulk_as_record_by_record(tmp_path, max_cache):
+    """The merge mines only masked forms new to the miner and adds the records between them
+    to template sizes in bulk (TemplateMiner.add_known); that is what feeding every record
+    to the miner gives, also when the miner's cache is too small to remember every form
+    (then the records are fed one by one)."""
+    log = tmp_path / "mixed.log"
+    words = ["alpha", "bravo", "delta", "echo", "golf", "hotel", "india", "kilo", "lima"]
+    lines = []
+    for i in range(1500):
+        kind = i % 5
+        msg = [f"user {words[i * 7 % 9]}{'x' * (i % 4)} opened session {i} on host{i % 3}",
+               f"nodes down: {' '.join(f'10.0.{j}.{i % 250}' for j in range(1 + i % 4))}",
+               ["VM Started", "VM Paused", "VM Resumed"][i % 3],
+               f"Took {i / 10:.1f}s to spawn instance {i} of {'abc'[i % 3] * (1 + i % 2)}",
+               f"sent {i} bytes ({i / 1000:.2f} KB) to peer {i % 11}"][kind]
+        lines.append(f"2024-01-01 00:{i // 60 % 60:02d}:{i % 60:02d},000 INFO svc.core: {msg}")
+    log.write_text("\n".join(lines) + "\n")
+    parts = plan_partitions([log], 4096)
+    results = [map_partition(p) for p in parts]
+    bulk = TemplateMiner(max_cache=max_cache)
+    merged = merge_partitions(results, bulk)
+    by_record = TemplateMiner(max_cache=max_cache)
+    for res in results:
+        for code in res.codes.tolist():
+            by_record.add(res.masked[code][1])
+    assert len(parts) > 10 and len(bulk.templates) > 5 and merged.aliases  # generalised
+    assert bulk.templates == by_record.templates and bulk.sizes == by_record.sizes
+    assert sum(merged.counts.values()) == sum(len(r.codes) for r in results)
+    assert bulk.to_json() == by_record.to_json()
+
+
+def test_add_known_refuses_forms_the_miner_does_not_remember():
+    miner = TemplateMiner()
+    miner.add("disk sda full at 91%")
+    before = miner.to_json()
+    assert not miner.add_known({"disk <*> full at <*>": 2, "never seen": 1})
+    assert miner.to_json() == before  # nothing changed
+    masked = miner.masker_.mask("disk sda full at 91%")[0]
+    assert miner.add_known({masked: 4})
+    assert sum(miner.sizes.values()) == 5

@@ -7,9 +7,12 @@ a masked message it has not seen before, and how they change depends on the temp
 far and their sizes. Each partition sent its distinct masked messages (with a message that
 shows each) and one code per record in order; replaying the codes partition by partition feeds
 the miner the same sequence of masked messages, hence the same templates and sizes, while the
-expensive part (reading, parsing, masking every line) ran on the workers. A replayed record
-whose form the miner has met costs a dictionary look-up, and partitions are replayed as soon
-as all partitions before them have arrived, while the workers read the later ones.
+expensive part (reading, parsing, masking every line) ran on the workers. Only a form the
+miner has not met is mined; the records between two such forms only add one each to their
+templates' sizes, which one ``np.bincount`` and one size update per distinct form do
+(:meth:`~rca.templates.miner.TemplateMiner.add_known`), so the client's work grows with the
+number of distinct forms, not of lines. Partitions are replayed as soon as all partitions
+before them have arrived, while the workers read the later ones.
 """
 
 from __future__ import annotations
@@ -46,23 +49,31 @@ class Replay:
             self.next += 1
 
     def _replay(self, res) -> None:
-        add, first_id = self.miner.add, self.first_id
-        reps = [first for _, first in res.masked]
-        new = [i for i, (masked, _) in enumerate(res.masked) if masked not in first_id]
-        if not len(res.codes):
+        first_id, masked = self.first_id, [m for m, _ in res.masked]
+        codes = res.codes
+        if not len(codes):
             return
-        # where each masked message new to the miner first occurs; the records between two
-        # such places only repeat known messages and are fed without a Python-level loop
-        _, firsts = np.unique(res.codes, return_index=True)
-        starts = sorted(int(firsts[i]) for i in new)
-        codes = res.codes.tolist()
+        # codes are numbered in order of first appearance: code k first occurs at firsts[k]
+        _, firsts = np.unique(codes, return_index=True)
+        new = sorted(int(firsts[k]) for k, m in enumerate(masked) if m not in first_id)
         pos = 0
-        for start in starts + [len(codes)]:
-            deque(map(add, map(reps.__getitem__, codes[pos:start])), maxlen=0)
+        for start in new + [len(codes)]:
+            self._repeat(res, codes[pos:start])  # records of masked forms met before
             if start < len(codes):
-                code = codes[start]
-                first_id[res.masked[code][0]] = add(reps[code]).template_id
+                code = int(codes[start])
+                first_id[masked[code]] = self.miner.add(res.masked[code][1]).template_id
             pos = start + 1
+
+    def _repeat(self, res, codes: np.ndarray) -> None:
+        """Records whose masked forms the miner has met: each adds one to its template's
+        size, which the sizes of the distinct forms do at once (they are fed one by one only
+        when the miner's bounded cache dropped one of them)."""
+        if not len(codes):
+            return
+        hits = np.bincount(codes)
+        counts = {res.masked[k][0]: int(hits[k]) for k in np.flatnonzero(hits).tolist()}
+        if not self.miner.add_known(counts):
+            deque(map(self.miner.add, [res.masked[k][1] for k in codes.tolist()]), maxlen=0)
 
     def finish(self, results: list) -> Merged:
         """Replay what is left; map every partition's local codes to final template ids."""
