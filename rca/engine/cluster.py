@@ -14,6 +14,12 @@ from typing import Iterator
 from rca.errors import ConfigError
 
 KINDS = ("local", "dask")
+#: Settings of a local cluster started for one job: no statistical profiler in the workers
+#: (it samples every thread every 10 ms) and no disk counters in the system monitor (read
+#: every 500 ms): diagnostics for the dashboard, which costs a few % of every worker's CPU.
+_LOCAL_CONFIG = {"distributed.worker.profile.enabled": False,
+                 "distributed.admin.system-monitor.disk": False,
+                 "distributed.admin.system-monitor.interval": "2s"}
 _ADDRESS = re.compile(r"^(?:(tcp|tls|inproc|ws|wss|ucx)://)?[^\s/]+(?::\d+)?$")
 
 
@@ -66,9 +72,12 @@ def dask_client(spec: EngineSpec) -> Iterator:
             raise ConfigError(f"cannot reach the Dask scheduler at {spec.scheduler} "
                               f"(is `dask scheduler` running there?): {reason}") from None
     else:
+        import dask
+
         n = spec.workers or os.cpu_count() or 1
-        cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                               dashboard_address=":0", memory_limit=0)
+        with dask.config.set(_LOCAL_CONFIG):  # (the nannies pass it on to their workers)
+            cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
+                                   dashboard_address=":0", memory_limit=0)
         client = Client(cluster)
     try:
         yield client
