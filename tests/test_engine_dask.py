@@ -233,18 +233,20 @@ def read_csv_lines(log) -> list[str]:
 
 def test_local_cluster_workers_skip_dashboard_profiling():
     """A cluster started for one job (``--workers N``) runs its workers without the
-    dashboard's statistical profiler and disk counters (a few % of every worker's CPU); the
-    setting reaches the worker processes, not just this one."""
+    dashboard's statistical profiler and disk counters and with a coarse event-loop health
+    check (a few % of every worker's CPU); the setting reaches the worker processes, not just
+    this one."""
     import dask
 
     from rca.engine import EngineSpec, dask_client
 
     def settings():
         return (dask.config.get("distributed.worker.profile.enabled"),
-                dask.config.get("distributed.admin.system-monitor.disk"))
+                dask.config.get("distributed.admin.system-monitor.disk"),
+                dask.config.get("distributed.admin.tick.interval"))
 
     with dask_client(EngineSpec.from_options(workers=1)) as client:
         on_workers = client.run(settings)
         assert client.submit(sum, [1, 2]).result() == 3
-    assert list(on_workers.values()) == [(False, False)]
-    assert settings() == (True, True)  # this process's settings are left as they were
+    assert list(on_workers.values()) == [(False, False, "1s")]
+    assert settings()[:2] == (True, True)  # this process's settings are left as they were
