@@ -202,3 +202,17 @@ def test_add_known_refuses_forms_the_miner_does_not_remember():
     masked = miner.masker_.mask("disk sda full at 91%")[0]
     assert miner.add_known({masked: 4})
     assert sum(miner.sizes.values()) == 5
+
+
+def test_local_cluster_forks_its_workers_unless_a_start_method_was_chosen(monkeypatch):
+    import sys
+
+    from rca.engine.cluster import _local_config
+
+    key = "distributed.worker.multiprocessing-method"
+    monkeypatch.delenv("DASK_DISTRIBUTED__WORKER__MULTIPROCESSING_METHOD", raising=False)
+    forks = sys.platform.startswith("linux") and sys.version_info < (3, 12)
+    assert _local_config().get(key) == ("fork" if forks else None)
+    assert _local_config()["distributed.worker.profile.enabled"] is False
+    monkeypatch.setenv("DASK_DISTRIBUTED__WORKER__MULTIPROCESSING_METHOD", "spawn")
+    assert key not in _local_config()  # the user's choice stands, even Dask's default

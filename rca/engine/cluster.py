@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Iterator
@@ -23,6 +24,39 @@ _LOCAL_CONFIG = {"distributed.worker.profile.enabled": False,
                  "distributed.admin.system-monitor.disk": False,
                  "distributed.admin.system-monitor.interval": "2s",
                  "distributed.admin.tick.interval": "1s"}
+_METHOD = "distributed.worker.multiprocessing-method"
+
+
+def _local_config() -> dict:
+    """:data:`_LOCAL_CONFIG`, and workers forked from this process rather than spawned when
+    that is safe and nobody chose a start method (Dask configuration files,
+    ``DASK_DISTRIBUTED__WORKER__MULTIPROCESSING_METHOD`` or ``dask.config.set``): on Linux
+    before Python 3.12 (which warns about forking a process with threads, as this one has:
+    the cluster's event loop). A spawned worker imports distributed, numpy and pyarrow afresh
+    (~0.6-1 s of CPU each); a forked one starts with this process's modules."""
+    import dask
+    import distributed  # noqa: F401  (registers its configuration defaults)
+
+    cfg = dict(_LOCAL_CONFIG)
+    if sys.platform.startswith("linux") and sys.version_info < (3, 12) and not _chosen(_METHOD):
+        cfg[_METHOD] = "fork"
+    return cfg
+
+
+def _chosen(key: str) -> bool:
+    """Whether ``key`` was set by the user rather than left at Dask's default."""
+    import dask
+
+    default = dask.config.get(key, config=dask.config.merge(*dask.config.defaults))
+    if dask.config.get(key, default) != default:
+        return True
+    try:
+        dask.config.get(key, config=dask.config.collect())  # files and environment only
+    except KeyError:
+        return False
+    return True
+
+
 _ADDRESS = re.compile(r"^(?:(tcp|tls|inproc|ws|wss|ucx)://)?[^\s/]+(?::\d+)?$")
 
 
@@ -78,7 +112,7 @@ def dask_client(spec: EngineSpec) -> Iterator:
         import dask
 
         n = spec.workers or os.cpu_count() or 1
-        with dask.config.set(_LOCAL_CONFIG):  # (the nannies pass it on to their workers)
+        with dask.config.set(_local_config()):  # (the nannies pass it on to their workers)
             cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
                                    dashboard_address=":0", memory_limit=0)
         client = Client(cluster)
