@@ -265,9 +265,10 @@ def markdown(rows: list, n_lines: int, repeats: int, load_after: float) -> str:
             "- CPU seconds (polled, user + system) show how the work divides. A run cannot "
             "take less wall time on 2 idle cores than max(busiest process CPU, all CPU / 2); "
             f"that bound gives **{_bound_ratio(by[1], by[2]):.2f}x** for 2 workers vs 1 "
-            "(a diagnostic, not the bar: it leaves out start-up; the rca process's CPU is "
-            "mostly the sequential template merge, which competes with the workers for the "
-            "two cores).", ""]
+            "(a diagnostic, not the bar: it leaves out start-up; the rca process's CPU - "
+            "start-up, the scheduler and the template merge, whose cost grows with the "
+            "distinct masked messages, not the lines - competes with the workers for the two "
+            "cores).", ""]
     return "\n".join(lines)
 
 
