@@ -216,3 +216,19 @@ def test_local_cluster_forks_its_workers_unless_a_start_method_was_chosen(monkey
     assert _local_config()["distributed.worker.profile.enabled"] is False
     monkeypatch.setenv("DASK_DISTRIBUTED__WORKER__MULTIPROCESSING_METHOD", "spawn")
     assert key not in _local_config()  # the user's choice stands, even Dask's default
+
+
+def test_a_miner_that_needs_every_message_is_refused(tmp_path):
+    """With const_min a template's constants depend on each message's masked values; the
+    merge sees one message per masked form, so the engine refuses such a miner up front
+    (and add_known never counts in bulk for it)."""
+    from rca.engine.job import parse_job
+
+    miner = TemplateMiner(const_min=3)
+    miner.add("GET /index.html over http2 in 12 ms")
+    masked = miner.masker_.mask("GET /index.html over http2 in 12 ms")[0]
+    assert not miner.add_known({masked: 2})
+    log = tmp_path / "a.log"
+    log.write_text("hello\n")
+    with pytest.raises(ConfigError, match="const_min"):
+        parse_job(None, [log], miner)

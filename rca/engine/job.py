@@ -76,6 +76,10 @@ def parse_job(client, paths, miner, *, out=None, log_format=None, service=None, 
     from rca.ingest.sniff import make_parser
     from rca.ingest.timestamps import TimeParser
 
+    if getattr(miner, "const_min", 0):
+        raise ConfigError("this template state restores constants from every message's masked "
+                          "values (const_min), but the Dask merge sees one message per masked "
+                          "form: parse it in one process (without --workers/--scheduler)")
     times = TimeParser(year=year, tz=tz)  # bad options fail here, not on every worker
     if log_format not in (None, "", "auto"):
         make_parser(log_format, times)

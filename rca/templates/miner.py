@@ -208,10 +208,11 @@ class TemplateMiner(Grouping, Evidence, TemplateIndex):
         """Count more messages of masked forms the miner has learnt, as that many calls of
         :meth:`add` would: such a call only adds one to its template's size (the result of a
         masked form is remembered). ``counts``: masked text -> number of messages. When one of
-        them is not remembered (the bounded cache dropped it) nothing changes and the answer
-        is False: add those messages one by one."""
+        them is not remembered (the bounded cache dropped it), or with ``const_min`` (then each
+        message's masked values count), nothing changes and the answer is False: add those
+        messages one by one."""
         cache = self._cache
-        if any(masked not in cache for masked in counts):
+        if self.const_min or any(masked not in cache for masked in counts):
             return False
         for masked, n in counts.items():
             c = cache[masked]
