@@ -232,3 +232,28 @@ def test_a_miner_that_needs_every_message_is_refused(tmp_path):
     log.write_text("hello\n")
     with pytest.raises(ConfigError, match="const_min"):
         parse_job(None, [log], miner)
+
+
+@pytest.mark.parametrize("system", ["HDFS", "BGL", "Proxifier"])
+def test_loghub_formats_read_column_wise_equal_one_process(tmp_path, bench_data, system):
+    """With a Loghub format string the workers read column-wise, masking once per digit
+    shape (as one-process rca parse reads): the same rows, templates and counts."""
+    import json
+
+    log = bench_data / "loghub_2k" / system / f"{system}_2k.log"
+    fmt = json.loads((bench_data / "loghub_2k" / "drain_settings.json").read_text()
+                     )["datasets"][system]["log_format"]
+    expected, miner1 = one_process([log], fmt)
+    got, miner2, parts, results = in_process([log], tmp_path, 32 << 10, fmt)
+    assert len(parts) > 4
+    assert sum(len(r.masked) for r in results) < sum(len(r.codes) for r in results)
+    assert miner2.templates == miner1.templates and miner2.sizes == miner1.sizes
+    cols = ["source", "line", "service", "host", "level", "template_id", "template", "message",
+            "flags"]
+    pd.testing.assert_frame_equal(got[cols].astype(str), expected[cols].astype(str))
+    assert (got["timestamp"] == expected["timestamp"]).all()
+    stats = ReadStats()
+    for _ in read_records([log], log_format=fmt, stats=stats):
+        pass
+    for field in ("lines", "records", "unparsed"):
+        assert sum(r.stats[field] for r in results) == getattr(stats, field), field

@@ -99,42 +99,101 @@ def _head_stats(path: Path, n_head: int, log_format, year, tz) -> ReadStats:
 def map_partition(part: Partition, log_format=None, service=None, year=None, tz="UTC",
                   masker=None, workdir: str | None = None) -> MapResult:
     """Read ``part``, key its records by masked message, write its rows under ``workdir``
-    (when given). Runs on a worker."""
+    (when given). Runs on a worker. With a Loghub format string the partition is read
+    column-wise (:func:`rca.ingest.columnar.read_tables`, as ``rca parse`` in one process
+    reads it): masked once per digit shape, rows written as Arrow tables."""
+    from rca.ingest.columnar import is_loghub_format
     from rca.templates import Masker
 
-    masker = masker or Masker.default()
-    mask = masker.mask_spans
+    forms = _Forms(masker or Masker.default())
     tmp = Path(tempfile.mkdtemp(prefix="rca-part-"))
     try:
         path, n_head = _range_file(part, log_format, year, tz, tmp)
         stats = ReadStats()
-        records = read_records([path], log_format=log_format, service=service, year=year, tz=tz,
-                               stats=stats)
-        index: dict[str, int] = {}
-        masked: list[tuple[str, str]] = []
-        codes: list[int] = []
         writer = _RowWriter(workdir, part) if workdir else None
-        for rec in records:
-            if rec.line <= n_head:
-                continue
-            msg = rec.message
-            first = msg.split("\n", 1)[0] if "\n" in msg else msg
-            key = mask(first)[0]
-            code = index.get(key)
-            if code is None:
-                code = index[key] = len(masked)
-                masked.append((key, first))
-            codes.append(code)
-            if writer is not None:
-                writer.add(rec, rec.line - n_head, code)
+        kw = {"log_format": log_format, "service": service, "year": year, "tz": tz,
+              "stats": stats}
+        if is_loghub_format(log_format):  # (never sniffed: no head lines to skip)
+            _map_tables(path, forms, writer, kw)
+        else:
+            _map_records(path, n_head, forms, writer, kw)
         rows_path = writer.close() if writer is not None else None
         head = _head_stats(path, n_head, log_format, year, tz)
         counts = {f: getattr(stats, f) - getattr(head, f) for f in _STAT_FIELDS}
         fmt = next(iter(stats.formats.values()), "")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    return MapResult(part.index, part.path, part.part, counts["lines"], counts, masked,
-                     np.asarray(codes, dtype=np.int32), rows_path, fmt)
+    return MapResult(part.index, part.path, part.part, counts["lines"], counts, forms.masked,
+                     forms.all_codes(), rows_path, fmt)
+
+
+def _map_records(path: Path, n_head: int, forms: "_Forms", writer, kw: dict) -> None:
+    codes = []
+    for rec in read_records([path], **kw):
+        if rec.line <= n_head:
+            continue
+        code = forms.code(rec.message)
+        codes.append(code)
+        if writer is not None:
+            writer.add(rec, rec.line - n_head, code)
+    forms.codes.append(np.asarray(codes, dtype=np.int32))
+
+
+def _map_tables(path: Path, forms: "_Forms", writer, kw: dict) -> None:
+    from rca.ingest.columnar import read_tables
+
+    for block in read_tables([path], **kw):
+        codes = forms.block_codes(block)
+        forms.codes.append(codes)
+        if writer is not None:
+            writer.add_table(block.table, codes)
+
+
+class _Forms:
+    """A partition's distinct masked messages (of each message's first line, as the miner
+    templates it), numbered in order of first appearance, and one code per record."""
+
+    def __init__(self, masker):
+        self.mask = masker.mask_spans
+        self.index: dict[str, int] = {}
+        self.masked: list[tuple[str, str]] = []  # (masked text, first message showing it)
+        self.codes: list[np.ndarray] = []
+
+    def code(self, message: str) -> int:
+        first = message.split("\n", 1)[0] if "\n" in message else message
+        key = self.mask(first)[0]
+        code = self.index.get(key)
+        if code is None:
+            code = self.index[key] = len(self.masked)
+            self.masked.append((key, first))
+        return code
+
+    def block_codes(self, block) -> np.ndarray:
+        """Codes of a block's rows: once per digit shape when the reader numbered them (a
+        masked text without digits is the same for every message of the shape), else per
+        row."""
+        from rca.templates.masking import shape_safe
+
+        if block.shapes is None:
+            messages = block.table.column("message").to_pylist()
+            return np.fromiter((self.code(m or "") for m in messages), np.int32, len(messages))
+        shapes = np.asarray(block.shapes, dtype=np.int64)
+        if not len(shapes):
+            return np.zeros(0, np.int32)
+        by_shape = np.full(int(shapes.max()) + 1, -1, np.int64)
+        kinds, firsts = np.unique(shapes, return_index=True)
+        order = np.argsort(firsts)  # (shapes in order of first appearance)
+        for k, row in zip(kinds[order].tolist(), firsts[order].tolist()):
+            code = self.code(block.messages[row])
+            if shape_safe(self.masked[code][0]):
+                by_shape[k] = code
+        codes = by_shape[shapes]
+        for row in np.flatnonzero(codes < 0).tolist():
+            codes[row] = self.code(block.messages[row])
+        return codes.astype(np.int32)
+
+    def all_codes(self) -> np.ndarray:
+        return np.concatenate(self.codes) if self.codes else np.zeros(0, np.int32)
 
 
 class _RowWriter:
@@ -152,9 +211,22 @@ class _RowWriter:
         if len(self.rows) >= _BATCH:
             self._flush()
 
+    def add_table(self, table, codes: np.ndarray) -> None:
+        """A block of rows read column-wise (:data:`rca.ingest.arrow.COLUMNS`)."""
+        import pyarrow as pa
+
+        from rca.ingest.arrow import from_numpy
+
+        schema = _row_schema()
+        cols = {"source": pa.array([self.source] * table.num_rows, pa.string()),
+                "flags": table.column("flags").cast(pa.string()).fill_null(""),
+                "code": from_numpy(codes, pa.int32())}
+        arrays = [cols[f.name] if f.name in cols else table.column(f.name).cast(f.type)
+                  for f in schema]
+        self._write(pa.Table.from_arrays(arrays, schema=schema))
+
     def _flush(self) -> None:
         import pyarrow as pa
-        import pyarrow.parquet as pq
 
         schema = _row_schema()
         rows, recs = self.rows, [r[0] for r in self.rows]
@@ -164,11 +236,16 @@ class _RowWriter:
             [r.message for r in recs], [",".join(r.flags) if r.flags else "" for r in recs],
             [r[2] for r in rows]]
         arrays = [pa.array(col, type=f.type) for col, f in zip(columns, schema)]
-        if self.writer is None:
-            self.writer = pq.ParquetWriter(self.tmp, schema, compression="none",  # read once
-                                           use_dictionary=["source", "service", "host", "level"])
-        self.writer.write_table(pa.Table.from_arrays(arrays, schema=schema))
+        self._write(pa.Table.from_arrays(arrays, schema=schema))
         self.rows = []
+
+    def _write(self, table) -> None:
+        import pyarrow.parquet as pq
+
+        if self.writer is None:
+            self.writer = pq.ParquetWriter(self.tmp, table.schema, compression="none",  # read once
+                                           use_dictionary=["source", "service", "host", "level"])
+        self.writer.write_table(table)
 
     def close(self) -> str:
         if self.rows or self.writer is None:
