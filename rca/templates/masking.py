@@ -94,6 +94,16 @@ def shape(message: str) -> bytes:
     return message.encode("utf-8", "surrogatepass").translate(_SHAPE)
 
 
+def _masked_text(message: str, spans: tuple[tuple[int, int], ...]) -> str:
+    """``message`` with each span replaced by the wildcard."""
+    pieces, pos = [], 0
+    for a, b in spans:
+        pieces.append(message[pos:a])
+        pos = b
+    pieces.append(message[pos:])
+    return WILDCARD.join(pieces)
+
+
 def shape_safe(masked: str) -> bool:
     """True when a masked text holds no digit: then messages of the same shape mask alike."""
     return _DIGIT.search(masked) is None
@@ -106,7 +116,9 @@ class Masker:
     rules must not tell one digit from another (none of the packaged rules does), so two
     messages with the same shape are masked at the same character spans. Log lines that differ
     only in their numbers (ids, counters, addresses) then cost one ``str.translate`` and a
-    dictionary look-up instead of a regex scan.
+    dictionary look-up instead of a regex scan. When digits stay in the masked text (a
+    constant such as ``jk2_init()``), the shape still gives the spans and each message's
+    masked text is rebuilt from its own characters.
     """
 
     __slots__ = ("rules", "_finditer", "_cache", "_hex", "max_cache")
@@ -147,6 +159,8 @@ class Masker:
         """
         hit = self._cache.get(shape(message))
         if hit is not None:
+            if hit[0] is None:  # digits stay in the masked text: the same spans, its own text
+                return _masked_text(message, hit[1]), hit[1], "shape"
             return hit[0], hit[1], "shape"
         hkey = message.encode("utf-8", "surrogatepass").translate(_HEX_SHAPE)
         h = self._hex.get(hkey)
@@ -172,19 +186,14 @@ class Masker:
 
     def _scan(self, message: str, remember: bool = True
               ) -> tuple[str, tuple[tuple[int, int], ...]]:
-        pieces, spans, pos = [], [], 0
-        for m in self._finditer(message):
-            a, b = m.span()
-            if a == b:
-                continue
-            pieces.append(message[pos:a])
-            spans.append((a, b))
-            pos = b
-        pieces.append(message[pos:])
-        hit = (WILDCARD.join(pieces), tuple(spans))
-        if remember and not _DIGIT.search(hit[0]):
-            # (digits left unmasked: the shape would not determine the result)
-            _bounded_put(self._cache, shape(message), hit, self.max_cache)
+        spans = tuple(sp for sp in (m.span() for m in self._finditer(message)) if sp[0] != sp[1])
+        hit = (_masked_text(message, spans), spans)
+        if not _DIGIT.search(hit[0]):
+            if remember:
+                _bounded_put(self._cache, shape(message), hit, self.max_cache)
+        else:  # digits left unmasked (``jk2_init()``): the shape fixes the spans, not the text;
+            # kept whatever ``remember`` says, as no caller can cache such a result by shape
+            _bounded_put(self._cache, shape(message), (None, hit[1]), self.max_cache)
         return hit
 
     def to_json(self) -> list[dict[str, str]]:
