@@ -18,6 +18,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 HEADING = "## Throughput as users run it"
+MEMORY_HEADING = "## Peak memory of `rca parse`"
 
 
 def _timed(cmd: list[str]) -> float:
@@ -96,13 +97,20 @@ def throughput_section(thr: dict) -> list[str]:
     return out
 
 
-def update_section(path: Path, thr: dict, cmd: str) -> None:
-    """Replace the throughput section of a results file written by a full run."""
+def update_section(path: Path, thr: dict | None, cmd: str, memory_md: str) -> None:
+    """Replace the throughput section (when ``thr``) and the memory section of a results
+    file written by a full run; the accuracy tables stay as that run wrote them."""
     text = path.read_text(encoding="utf-8")
-    start = text.index(HEADING)
-    end = text.index("\n## ", start + len(HEADING)) + 1
-    note = (f"(This section re-run on {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC by "
-            f"`{cmd}`, load average {os.getloadavg()[0]:.2f} at its end; the accuracy tables are "
-            "from the full run named at the top.)")
-    section = "\n".join(throughput_section(thr)) + "\n" + note + "\n\n"
-    path.write_text(text[:start] + section + text[end:], encoding="utf-8")
+    note = (f"(Re-run on {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC by `{cmd}`, "
+            f"load average {os.getloadavg()[0]:.2f} at its end; the accuracy tables are from the "
+            "full run named at the top.)")
+    if thr:
+        text = _replace(text, HEADING, "\n".join(throughput_section(thr)) + "\n" + note)
+    text = _replace(text, MEMORY_HEADING, MEMORY_HEADING + "\n\n" + memory_md)
+    path.write_text(text, encoding="utf-8")
+
+
+def _replace(text: str, heading: str, section: str) -> str:
+    start = text.index(heading)
+    end = text.index("\n## ", start + len(heading)) + 1
+    return text[:start] + section.rstrip("\n") + "\n\n" + text[end:]

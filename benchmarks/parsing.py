@@ -265,8 +265,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--skip-memory", action="store_true")
     ap.add_argument("--skip-throughput", action="store_true")
     ap.add_argument("--skip-accuracy", action="store_true")
-    ap.add_argument("--update", action="store_true",
-                    help="with --skip-accuracy: replace only the throughput section of --out")
+    ap.add_argument("--update", action="store_true", help="with --skip-accuracy: replace "
+                    "only the throughput and memory sections of --out")
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "parsing.md")
     args = ap.parse_args(argv)
     data = bench_data_dir()
@@ -285,9 +285,9 @@ def main(argv: list[str] | None = None) -> int:
             "# Peak memory of `rca parse`\n\n" + mem_md + "\n", encoding="utf-8")
     if acc is None:  # speed or memory alone: printed; --update puts it into the results
         print(json.dumps({"throughput": thr, "memory": mem_md}, indent=1, default=str))
-        if args.update and thr and args.out.exists():
-            update_section(args.out, thr, cmd.strip())
-            print(f"throughput section of {args.out} replaced")
+        if args.update and args.out.exists():
+            update_section(args.out, thr, cmd.strip(), mem_md)
+            print(f"throughput and memory sections of {args.out} replaced")
         return 0
     text = render(acc, thr, mem_md, cmd.strip())
     args.out.parent.mkdir(parents=True, exist_ok=True)
