@@ -62,12 +62,15 @@ def collapse_list(tokens: list[str], min_items: int = 3, max_item: int = 6) -> l
     commas or semicolons (``<*> <*> <*>``, ``node-<*> <*> <ok> node-<*> <*> <ok> ...``), becomes
     ONE ``<*>``: a variable-length list is one variable, not one template per length. The run
     that ends last in the message is collapsed (lists trail messages)."""
+    wild = [WILDCARD in t for t in tokens]
+    if sum(wild) < min_items:  # each item holds a <*>: no run can be that long
+        return tokens
     for end in range(len(tokens), 0, -1):  # the list may be followed by closing words
         if tokens[end - 1] in _LIST_SEPS:
             continue
         for size in range(1, max_item + 1):
             item = tokens[end - size:end]
-            if end - size <= 0 or item[0] in _LIST_SEPS or not any(WILDCARD in t for t in item):
+            if end - size <= 0 or item[0] in _LIST_SEPS or not any(wild[end - size:end]):
                 continue
             sep = end - size  # the separator before the last item: 1 or 2 separator tokens
             while sep > 0 and end - size - sep < 2 and tokens[sep - 1] in _LIST_SEPS:
