@@ -111,6 +111,11 @@ def update_section(path: Path, thr: dict | None, cmd: str, memory_md: str) -> No
 
 
 def _replace(text: str, heading: str, section: str) -> str:
+    """``text`` with the section under ``heading`` replaced (added before the memory section
+    when a run with --skip-throughput left it out)."""
+    if heading not in text:
+        start = end = text.index(MEMORY_HEADING)
+        return text[:start] + section.rstrip("\n") + "\n\n" + text[end:]
     start = text.index(heading)
     end = text.index("\n## ", start + len(heading)) + 1
     return text[:start] + section.rstrip("\n") + "\n\n" + text[end:]

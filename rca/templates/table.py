@@ -70,7 +70,7 @@ def _uniform(table):
 
 
 #: Tables smaller than this are written on the caller's thread.
-_BACKGROUND_ROWS = 16384
+_BACKGROUND_ROWS = 4096
 
 
 class EventWriter:
