@@ -166,18 +166,9 @@ class Masker:
         h = self._hex.get(hkey)
         if h is not None:
             masked, spans, ref = h
-            pieces, pos, ok = [], 0, True
-            for (a, b), old in zip(spans, ref):
-                value = message[a:b]
-                if value != old and not _DIGIT.search(value):
-                    ok = False
-                    break
-                pieces.append(message[pos:a])
-                pos = b
-            if ok:
-                pieces.append(message[pos:])
-                if WILDCARD.join(pieces) == masked:
-                    return masked, spans, "hex"
+            if all(message[a:b] == old or _DIGIT.search(message[a:b])
+                   for (a, b), old in zip(spans, ref)) and _masked_text(message, spans) == masked:
+                return masked, spans, "hex"
         masked, spans = self._scan(message, remember)
         if not _DIGIT.search(masked):
             _bounded_put(self._hex, hkey, (masked, spans, tuple([message[a:b] for a, b in spans])),
