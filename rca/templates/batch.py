@@ -6,6 +6,7 @@ between two messages that need real mining (a new shape, or one whose template h
 merged into another), every message only adds one to its template's size and gets the
 template's id. So the batch is cut at those messages; each stretch in between costs a few
 array operations, and the sizes are brought up to date before the miner looks at them again.
+:func:`add_known` counts messages of masked forms already learnt in bulk (the Dask merge).
 
 >>> from rca.templates import TemplateMiner
 >>> codes, ids, texts = add_many(TemplateMiner(), ["took 3 ms", "took 12 ms", "disk full"])
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
+from rca.templates.cluster import live
 from rca.templates.evidence import PROBE
 from rca.templates.masking import shape
 
@@ -95,6 +97,24 @@ def add_many(miner, messages: Sequence[str], shapes=None, keys: Sequence[bytes] 
         refresh(int(shapes[pos]))
         pos += 1
     return codes, ids, texts
+
+
+def add_known(miner, counts: dict[str, int]) -> bool:
+    """Count more messages of masked forms the miner has learnt, as that many calls of
+    :meth:`~rca.templates.miner.TemplateMiner.add` would: such a call only adds one to its
+    template's size (the result of a masked form is remembered). ``counts``: masked text ->
+    number of messages. When one of them is not remembered (the bounded cache dropped it), or
+    with ``const_min`` (then each message's masked values count), nothing changes and the
+    answer is False: add those messages one by one."""
+    cache = miner._cache
+    if miner.const_min or any(masked not in cache for masked in counts):
+        return False
+    for masked, n in counts.items():
+        c = cache[masked]
+        if c.merged_into is not None:
+            c = cache[masked] = live(c)
+        c.size += n
+    return True
 
 
 def _stretch_end(live, shapes, pos: int) -> int:

@@ -205,21 +205,11 @@ class TemplateMiner(Grouping, Evidence, TemplateIndex):
         return add_many(self, messages, shapes, keys)
 
     def add_known(self, counts: dict[str, int]) -> bool:
-        """Count more messages of masked forms the miner has learnt, as that many calls of
-        :meth:`add` would: such a call only adds one to its template's size (the result of a
-        masked form is remembered). ``counts``: masked text -> number of messages. When one of
-        them is not remembered (the bounded cache dropped it), or with ``const_min`` (then each
-        message's masked values count), nothing changes and the answer is False: add those
-        messages one by one."""
-        cache = self._cache
-        if self.const_min or any(masked not in cache for masked in counts):
-            return False
-        for masked, n in counts.items():
-            c = cache[masked]
-            if c.merged_into is not None:
-                c = cache[masked] = live(c)
-            c.size += n
-        return True
+        """Count more messages of masked forms already learnt, in bulk; False (nothing
+        changed) when that is not exact. See :func:`rca.templates.batch.add_known`."""
+        from rca.templates.batch import add_known
+
+        return add_known(self, counts)
 
     def fit_transform(self, messages: Iterable[str]) -> list[TemplateMatch]:
         """Add all messages, then return each one's FINAL template (ids resolved after the
