@@ -38,7 +38,7 @@ def ensure_venv(extras: str) -> None:
         sh(PY, "-m", "pip", "install", "--quiet", "-e", target)
         stamp.write_text(digest)
     # An editable install leaves the package as source: byte-compile it, as pip does for a
-    # wheel, so that no run (or start-up timing) pays for compiling ~150 modules.
+    # wheel, so that no run (or start-up timing) pays for compiling the modules it imports.
     subprocess.run([str(PY), "-m", "compileall", "-q", "-j", "0", "rca"], check=True, cwd=ROOT,
                    stdout=subprocess.DEVNULL)
 

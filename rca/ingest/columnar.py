@@ -123,10 +123,18 @@ def _block(data: bytes, lineno: int, last: bool, parser, source, service, defaul
     shapes, info = _shapes(buf, starts, parser)
     kind = np.array([i[0] for i in info], np.int8)[shapes]
     lead = np.flatnonzero(kind)[:1]  # the block's first non-blank line
-    if first_plan and len(lead) and info[shapes[lead[0]]] is _PLAN_ODD \
-            and _replan(parser, buf, starts, ends, int(lead[0])):
+
+    def replanned(row) -> bool:
+        """The block's first record needs another time-field plan: the record path would
+        switch to it there, so the whole block is split again with that plan first."""
+        return first_plan and row == lead[0] and _replan(parser, buf, starts, ends, int(row))
+
+    def again():
         return _block(data, lineno, last, parser, source, service, default, stats, max_line,
-                      first_plan=False)  # (the record path too uses it from that line on)
+                      first_plan=False)
+
+    if len(lead) and info[shapes[lead[0]]] is _PLAN_ODD and replanned(lead[0]):
+        return again()
     n = len(ends)
     if not last:  # stop before the last record start: what follows may continue it
         begins = np.flatnonzero(kind == START)
@@ -140,12 +148,8 @@ def _block(data: bytes, lineno: int, last: bool, parser, source, service, defaul
     fast = _fast_rows(buf, arr, starts[keep], shapes[keep], info, lineno + keep, parser,
                       source, service, default) if len(keep) else None
     if fast is None and len(keep):  # a stamp needs another field plan
-        if first_plan and keep[0] == lead[0] and _replan(parser, buf, starts, ends,
-                                                         int(keep[0])):
-            # the block's first record already needs it: the record path would use it from
-            # there on, so the whole block can be split again with that plan first
-            return _block(data, lineno, last, parser, source, service, default, stats,
-                          max_line, first_plan=False)
+        if replanned(keep[0]):
+            return again()
         slow_line[:] = True  # a later record: exactly, record by record
     edges = np.flatnonzero(np.diff(np.concatenate(([0], slow_line.view(np.int8), [0]))))
     slow = [slow_block(data[bounds[a]:bounds[b]], lineno + int(a), parser, source, service,
