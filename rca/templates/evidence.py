@@ -29,7 +29,7 @@ import re
 from operator import itemgetter
 
 from rca.templates.cluster import Cluster, live
-from rca.templates.masking import WILDCARD
+from rca.templates.masking import _DIGIT, WILDCARD  # (_DIGIT: "holds a digit", one home)
 from rca.templates.tokens import tokenize
 
 #: A masked value that may turn out to be a constant: word-like - a letter first, then letters,
@@ -37,7 +37,6 @@ from rca.templates.tokens import tokenize
 #: dot, dash, slash or colon (host, file and dotted names, addresses) and no long number
 #: (``job_1445144423722``, a counter or a timestamp inside an id).
 _WORDLIKE = re.compile(r"[A-Za-z][A-Za-z_]*(?:[0-9]{1,3}(?![0-9])[A-Za-z_]*)+")
-_DIGIT = re.compile(r"[0-9]")
 
 #: Fast-path marker: messages of this shape go through the slow path (evidence is collected).
 PROBE = "probe"
