@@ -24,7 +24,6 @@ Writes ``benchmarks/results/parse_speed_systems.md``.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import os
 import statistics
@@ -41,13 +40,6 @@ GENERIC = {"regex": [r"(/|)([0-9]+\.){3}[0-9]+(:[0-9]+|)(:|)",
                      r"\b[0-9a-fA-F]{16,}\b", r"\b\d+\b"], "st": 0.5, "depth": 4}
 
 
-def _module(name: str):
-    spec = importlib.util.spec_from_file_location(name, ROOT / "benchmarks" / f"{name}.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
-
-
 def _alternate(jobs: dict, repeats: int) -> dict[str, float]:
     times: dict[str, list[float]] = {k: [] for k in jobs}
     for _ in range(repeats):
@@ -62,7 +54,9 @@ def run(repeats: int, generated_lines: int) -> dict:
     from rca import api
     from rca.paths import bench_data_dir
 
-    d3 = _module("drain3_parse")
+    import drain3_parse as d3
+    import parse_memory
+
     data = bench_data_dir()
     settings = json.loads((data / "loghub_2k" / "drain_settings.json").read_text())["datasets"]
     rows = []
@@ -79,8 +73,8 @@ def run(repeats: int, generated_lines: int) -> dict:
             print(f"{name}: rca {med['rca'] * 1e3:.0f} ms, drain3 {med['drain3'] * 1e3:.0f} ms",
                   flush=True)
         gen = Path(tmp) / "generated.log"
-        _module("parse_memory").generate(gen, generated_lines)
-        fmt = _module("parse_memory").LOG_FORMAT
+        parse_memory.generate(gen, generated_lines)
+        fmt = parse_memory.LOG_FORMAT
         args = [str(gen), str(out), "--log-format", fmt, "--settings", json.dumps(GENERIC)]
         med = _alternate({
             "rca": lambda: api.parse_to_files([gen], out=out, log_format=fmt),

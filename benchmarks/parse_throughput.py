@@ -6,7 +6,6 @@ results file, keeping the accuracy tables of the last full run)."""
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
 import json
 import os
 import statistics
@@ -35,10 +34,7 @@ def throughput(data: Path, n_lines: int, repeats: int) -> dict:
     setting = json.loads((data / "loghub_2k" / "drain_settings.json").read_text())[
         "datasets"]["HDFS"]
     fmt = setting["log_format"]
-    spec = importlib.util.spec_from_file_location("drain3_parse",
-                                                  ROOT / "benchmarks" / "drain3_parse.py")
-    d3mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(d3mod)
+    import drain3_parse as d3mod
     from rca import api
 
     # As installed from a wheel: byte-compiled (drain3 is; an editable install is not, and
