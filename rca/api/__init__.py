@@ -23,7 +23,8 @@ _HOME = {  # public name -> the submodule of rca.api that defines it
     **dict.fromkeys(('forecast_metrics', 'load_metrics', 'prometheus_query', 'prometheus_table',
                      'score_metrics'), 'metrics'),
     **dict.fromkeys(('predict_failures', 'predict_to_csv', 'train_model'), 'models'),
-    **dict.fromkeys(('ParseResult', 'events_frame', 'parse_events', 'parse_to_files', 'syslog_framer'), 'parsing'),
+    **dict.fromkeys(('ParseResult', 'events_frame', 'log_formats', 'parse_events', 'parse_to_files',
+                     'syslog_framer'), 'parsing'),
     **dict.fromkeys(('load_yaml', 'local_monitor', 'serve', 'service_app', 'service_config', 'watch'), 'service'),
 }
 
@@ -31,7 +32,7 @@ __all__ = ["REMOTE_WRITE_TYPE", "load_yaml", "alarm_rule", "analysis_to_dict", "
            "analyze_records", "check_model", "count_log_body", "count_metric_body",
            "count_otlp_body", "events_frame", "forecast_metrics", "forecast_points", "get_fix",
            "incident_id", "infer_dependencies", "list_fixes", "list_scenarios", "load_fix_library",
-           "load_metrics", "local_monitor", "log_window_scorer", "metric_thresholds",
+           "load_metrics", "local_monitor", "log_formats", "log_window_scorer", "metric_thresholds",
            "online_detector", "open_body", "otlp_response", "over_threshold", "parse_events",
            "parse_to_files", "ParseResult", "predict_failures", "predict_to_csv",
            "prometheus_query", "prometheus_table", "read_log_body", "read_metric_body",

@@ -6,7 +6,20 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-__all__ = ["ParseResult", "events_frame", "parse_events", "parse_to_files", "syslog_framer"]
+__all__ = ["ParseResult", "events_frame", "log_formats", "parse_events", "parse_to_files",
+           "syslog_framer"]
+
+
+def log_formats() -> tuple[str, ...]:
+    """The line formats ``log_format`` takes by name (besides a Loghub format string):
+    ``auto`` (sniffed per file) and each format family, as ``rca parse --format`` offers them.
+
+    >>> log_formats()
+    ('auto', 'json', 'logfmt', 'syslog', 'text')
+    """
+    from rca.ingest.sniff import FAMILIES
+
+    return ("auto", *sorted(FAMILIES))
 
 
 def parse_events(paths, log_format=None, miner=None, stats=None, service=None, year=None,

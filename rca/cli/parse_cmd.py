@@ -12,7 +12,6 @@ from rca.cli._common import (FORCE_HELP, err_console, handle_errors, out_console
                              show_progress)
 from rca.paths import check_output
 
-from rca.cli.quick import FAMILIES  # the --format choices (one home)
 
 HELP = r"""
 Parse log files into records and templates (error signatures).
@@ -73,8 +72,9 @@ def parse(
     from rca import api
     from rca.errors import ConfigError
 
-    if fmt not in FAMILIES:
-        raise ConfigError(f"--format must be one of {', '.join(FAMILIES)}, not {fmt!r}")
+    choices = api.log_formats()
+    if fmt not in choices:
+        raise ConfigError(f"--format must be one of {', '.join(choices)}, not {fmt!r}")
     if log_format and fmt != "auto":
         raise ConfigError("give either --log-format or --format, not both")
     chosen = log_format or (None if fmt == "auto" else fmt)

@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import sys
 
-#: ``rca parse --format`` choices (also used by :mod:`rca.cli.parse_cmd`).
-FAMILIES = ("auto", "json", "logfmt", "syslog", "text")
 #: The ``rca parse`` options the fast path takes: (flag, type, default). A test checks that
 #: they are exactly those of :func:`rca.cli.parse_cmd.parse`.
 OPTIONS = (("--log-format", str, None), ("--format", str, "auto"), ("--out", str, None),
@@ -57,10 +55,11 @@ def _batch_parse(argv: list[str]) -> int | None:
         args, rest = ap.parse_known_args(argv[1:])
     except argparse.ArgumentError:
         return None
-    if rest or not args.logs or args.out is None or args.fmt not in FAMILIES \
+    from rca.api.parsing import log_formats, parse_to_files
+
+    if rest or not args.logs or args.out is None or args.fmt not in log_formats() \
             or (args.log_format and args.fmt != "auto"):
         return None
-    from rca.api.parsing import parse_to_files
     from rca.errors import RcaError
     from rca.paths import check_output, outputs
 
